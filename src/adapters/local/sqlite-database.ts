@@ -1,0 +1,106 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type SqliteDatabase = Database.Database;
+
+/**
+ * Schema migrations, applied in order and recorded in `user_version`. Append only: a
+ * migration that has shipped is never edited.
+ */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE images (
+    image_id      TEXT PRIMARY KEY,
+    tenant        TEXT NOT NULL,
+    file_name     TEXT NOT NULL,
+    file_type     TEXT NOT NULL,
+    size          INTEGER,
+    status        TEXT NOT NULL,
+    steps         TEXT NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    message       TEXT NOT NULL DEFAULT '',
+    error         TEXT,
+    metadata      TEXT,
+    placeholder   TEXT,
+    analysis      TEXT,
+    variants      TEXT NOT NULL DEFAULT '[]',
+    upload_claimed_at INTEGER,
+    created_at    INTEGER NOT NULL,
+    uploaded_at   INTEGER,
+    started_at    INTEGER,
+    processed_at  INTEGER,
+    updated_at    INTEGER NOT NULL,
+    expires_at    INTEGER
+  ) STRICT;
+  CREATE INDEX images_by_tenant ON images (tenant, created_at DESC, image_id DESC);
+  CREATE INDEX images_by_tenant_status ON images (tenant, status, created_at DESC, image_id DESC);
+  CREATE INDEX images_by_expiry ON images (expires_at) WHERE expires_at IS NOT NULL;
+  CREATE INDEX images_pending ON images (created_at) WHERE status = 'pending';
+
+  CREATE TABLE jobs (
+    id             TEXT PRIMARY KEY,
+    queue          TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    body           TEXT NOT NULL,
+    image_id       TEXT,
+    visible_at     INTEGER NOT NULL,
+    receive_count  INTEGER NOT NULL DEFAULT 0,
+    receipt_handle TEXT,
+    last_error     TEXT,
+    created_at     INTEGER NOT NULL,
+    dead_lettered_at INTEGER
+  ) STRICT;
+  CREATE INDEX jobs_ready ON jobs (queue, visible_at);
+  CREATE INDEX jobs_by_image ON jobs (image_id);
+  CREATE UNIQUE INDEX jobs_by_receipt ON jobs (receipt_handle) WHERE receipt_handle IS NOT NULL;
+
+  CREATE TABLE api_keys (
+    key_id      TEXT PRIMARY KEY,
+    key_hash    TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    tenant      TEXT NOT NULL,
+    admin       INTEGER NOT NULL,
+    rate_limit_rps   INTEGER NOT NULL,
+    rate_limit_burst INTEGER NOT NULL,
+    daily_quota INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    revoked_at  INTEGER
+  ) STRICT;
+
+  CREATE TABLE key_usage (
+    key_id TEXT NOT NULL,
+    day    TEXT NOT NULL,
+    count  INTEGER NOT NULL,
+    PRIMARY KEY (key_id, day)
+  ) STRICT, WITHOUT ROWID;
+  `,
+];
+
+/**
+ * Opens (and creates or migrates) the SQLite file. WAL lets the HTTP thread read while
+ * worker threads write; busy_timeout makes concurrent writers wait instead of failing.
+ */
+export function openDatabase(file: string): SqliteDatabase {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: SqliteDatabase): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current >= MIGRATIONS.length) return;
+  db.transaction(() => {
+    // Re-read inside the write lock: another thread may have migrated meanwhile.
+    const version = db.pragma('user_version', { simple: true }) as number;
+    for (let i = version; i < MIGRATIONS.length; i++) {
+      db.exec(MIGRATIONS[i] as string);
+    }
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}

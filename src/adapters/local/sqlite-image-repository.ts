@@ -1,0 +1,224 @@
+import type {
+  ImageErrorInfo,
+  ImageRecord,
+  ImageStatus,
+  ImageType,
+  Steps,
+  Variant,
+} from '../../core/image.ts';
+import type { ImageRepository, ListQuery, NewImage, StepUpdate } from '../../ports/image-repository.ts';
+import type { SqliteDatabase } from './sqlite-database.ts';
+
+interface ImageRow {
+  image_id: string;
+  tenant: string;
+  file_name: string;
+  file_type: string;
+  size: number | null;
+  status: string;
+  steps: string;
+  attempts: number;
+  message: string;
+  error: string | null;
+  metadata: string | null;
+  placeholder: string | null;
+  analysis: string | null;
+  variants: string;
+  created_at: number;
+  uploaded_at: number | null;
+  started_at: number | null;
+  processed_at: number | null;
+  updated_at: number;
+  expires_at: number | null;
+}
+
+const json = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
+
+function toRecord(row: ImageRow): ImageRecord {
+  return {
+    imageId: row.image_id,
+    tenant: row.tenant,
+    fileName: row.file_name,
+    fileType: row.file_type as ImageType,
+    size: row.size,
+    status: row.status as ImageStatus,
+    steps: JSON.parse(row.steps) as Steps,
+    attempts: row.attempts,
+    message: row.message,
+    error: json<ImageErrorInfo>(row.error),
+    metadata: json(row.metadata),
+    placeholder: json(row.placeholder),
+    analysis: json(row.analysis),
+    variants: JSON.parse(row.variants) as Variant[],
+    createdAt: row.created_at,
+    uploadedAt: row.uploaded_at,
+    startedAt: row.started_at,
+    processedAt: row.processed_at,
+    updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+/** Image records in SQLite; statements are prepared once per connection. */
+export class SqliteImageRepository implements ImageRepository {
+  private readonly stmt;
+  private readonly listStatements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.stmt = {
+      insert: db.prepare(
+        `INSERT INTO images (image_id, tenant, file_name, file_type, status, steps, message, created_at, updated_at)
+         VALUES (@imageId, @tenant, @fileName, @fileType, 'pending', @steps, 'Waiting for upload', @createdAt, @createdAt)`,
+      ),
+      get: db.prepare<[string, string], ImageRow>('SELECT * FROM images WHERE tenant = ? AND image_id = ?'),
+      getById: db.prepare<[string], ImageRow>('SELECT * FROM images WHERE image_id = ?'),
+      delete: db.prepare<[string, string]>('DELETE FROM images WHERE tenant = ? AND image_id = ?'),
+      claim: db.prepare<[number, string, number]>(
+        `UPDATE images SET upload_claimed_at = ? WHERE image_id = ? AND status = 'pending'
+         AND (upload_claimed_at IS NULL OR upload_claimed_at < ?)`,
+      ),
+      release: db.prepare<[string]>(
+        `UPDATE images SET upload_claimed_at = NULL WHERE image_id = ? AND status = 'pending'`,
+      ),
+      uploaded: db.prepare<[number, number, number, number, string]>(
+        `UPDATE images SET status = 'uploaded', size = ?, uploaded_at = ?, updated_at = ?, expires_at = ?,
+           upload_claimed_at = NULL, message = 'Queued for processing'
+         WHERE image_id = ? AND status = 'pending'`,
+      ),
+      start: db.prepare<[number, number, number, string, number]>(
+        `UPDATE images SET status = 'processing', attempts = ?, started_at = ?, updated_at = ?,
+           message = 'Processing', error = NULL
+         WHERE image_id = ? AND status IN ('uploaded', 'processing') AND attempts < ? RETURNING *`,
+      ),
+      complete: db.prepare<[number, number, string]>(
+        `UPDATE images SET status = 'completed', processed_at = ?, updated_at = ?, message = 'Processing complete'
+         WHERE image_id = ? AND status = 'processing'`,
+      ),
+      retry: db.prepare<[string, number, string]>(
+        `UPDATE images SET status = 'uploaded', message = ?, updated_at = ? WHERE image_id = ? AND status = 'processing'`,
+      ),
+      fail: db.prepare<[string, string, number, string]>(
+        `UPDATE images SET status = 'failed', error = ?, message = ?, updated_at = ?
+         WHERE image_id = ? AND status IN ('uploaded', 'processing')`,
+      ),
+      expired: db.prepare<[number, number, number], { tenant: string; image_id: string }>(
+        `SELECT tenant, image_id FROM images WHERE expires_at IS NOT NULL AND expires_at <= ?
+         UNION ALL
+         SELECT tenant, image_id FROM images WHERE status = 'pending' AND created_at < ?
+         LIMIT ?`,
+      ),
+      recent: db.prepare<[], { avg: number | null }>(
+        `SELECT AVG(processed_at - started_at) AS avg FROM (
+           SELECT processed_at, started_at FROM images
+           WHERE status = 'completed' AND processed_at IS NOT NULL AND started_at IS NOT NULL
+           ORDER BY processed_at DESC LIMIT 50)`,
+      ),
+    };
+  }
+
+  async create(image: NewImage): Promise<void> {
+    this.stmt.insert.run({ ...image, steps: JSON.stringify(image.steps) });
+  }
+
+  async get(tenant: string, imageId: string): Promise<ImageRecord | null> {
+    const row = this.stmt.get.get(tenant, imageId);
+    return row ? toRecord(row) : null;
+  }
+
+  async getById(imageId: string): Promise<ImageRecord | null> {
+    const row = this.stmt.getById.get(imageId);
+    return row ? toRecord(row) : null;
+  }
+
+  async list(query: ListQuery): Promise<ImageRecord[]> {
+    const where = ['tenant = @tenant'];
+    if (query.status) where.push('status = @status');
+    if (query.after) where.push('(created_at, image_id) < (@afterCreatedAt, @afterImageId)');
+    const sql = `SELECT * FROM images WHERE ${where.join(' AND ')} ORDER BY created_at DESC, image_id DESC LIMIT @limit`;
+    let statement = this.listStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.listStatements.set(sql, statement);
+    }
+    const rows = statement.all({
+      tenant: query.tenant,
+      status: query.status,
+      afterCreatedAt: query.after?.createdAt,
+      afterImageId: query.after?.imageId,
+      limit: query.limit,
+    }) as ImageRow[];
+    return rows.map(toRecord);
+  }
+
+  async delete(tenant: string, imageId: string): Promise<boolean> {
+    return this.stmt.delete.run(tenant, imageId).changes === 1;
+  }
+
+  async claimUpload(imageId: string, now: number): Promise<boolean> {
+    // A claim older than 15 minutes belongs to a transfer that died without releasing it.
+    return this.stmt.claim.run(now, imageId, now - 15 * 60_000).changes === 1;
+  }
+
+  async releaseUpload(imageId: string): Promise<void> {
+    this.stmt.release.run(imageId);
+  }
+
+  async markUploaded(imageId: string, size: number, now: number, expiresAt: number): Promise<boolean> {
+    return this.stmt.uploaded.run(size, now, now, expiresAt, imageId).changes === 1;
+  }
+
+  async startProcessing(imageId: string, attempt: number, now: number): Promise<ImageRecord | null> {
+    const row = this.stmt.start.get(attempt, now, now, imageId, attempt) as ImageRow | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  async updateStep(imageId: string, update: StepUpdate, now: number): Promise<boolean> {
+    // One transaction: read-modify-write of the JSON columns must not interleave with a delete.
+    return this.db
+      .transaction(() => {
+        const row = this.stmt.getById.get(imageId);
+        if (!row || row.status !== 'processing') return false;
+        const steps = { ...(JSON.parse(row.steps) as Steps), [update.step]: update.state };
+        const variants = new Set([...(JSON.parse(row.variants) as Variant[]), ...(update.variants ?? [])]);
+        const sets = ['steps = @steps', 'variants = @variants', 'updated_at = @now', 'message = @message'];
+        const params: Record<string, unknown> = {
+          imageId,
+          now,
+          steps: JSON.stringify(steps),
+          variants: JSON.stringify([...variants]),
+          message: `Processing: ${update.step} ${update.state}`,
+        };
+        for (const field of ['metadata', 'placeholder', 'analysis'] as const) {
+          if (update[field] !== undefined) {
+            sets.push(`${field} = @${field}`);
+            params[field] = JSON.stringify(update[field]);
+          }
+        }
+        this.db.prepare(`UPDATE images SET ${sets.join(', ')} WHERE image_id = @imageId`).run(params);
+        return true;
+      })
+      .immediate();
+  }
+
+  async complete(imageId: string, now: number): Promise<boolean> {
+    return this.stmt.complete.run(now, now, imageId).changes === 1;
+  }
+
+  async scheduleRetry(imageId: string, message: string, now: number): Promise<boolean> {
+    return this.stmt.retry.run(message, now, imageId).changes === 1;
+  }
+
+  async fail(imageId: string, error: ImageErrorInfo, now: number): Promise<boolean> {
+    return this.stmt.fail.run(JSON.stringify(error), `Failed: ${error.message}`, now, imageId).changes === 1;
+  }
+
+  async findExpired(now: number, pendingCreatedBefore: number, limit: number) {
+    return this.stmt.expired
+      .all(now, pendingCreatedBefore, limit)
+      .map((row) => ({ tenant: row.tenant, imageId: row.image_id }));
+  }
+
+  async recentProcessingMillis(): Promise<number | null> {
+    return this.stmt.recent.get()?.avg ?? null;
+  }
+}

@@ -1,0 +1,26 @@
+import type { BlobStore } from '../ports/blob-store.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { ImageRepository } from '../ports/image-repository.ts';
+import type { JobQueue } from '../ports/job-queue.ts';
+import type { UrlSigner } from './url-signer.ts';
+
+/** The settings use cases need, already validated by the config module. */
+export interface CoreSettings {
+  maxUploadBytes: number;
+  uploadUrlTtlSeconds: number;
+  downloadUrlTtlSeconds: number;
+  retentionDays: number;
+  analysisEnabled: boolean;
+}
+
+/** What the request-side use cases work with; every field is a port or plain data. */
+export interface CoreDeps {
+  repo: ImageRepository;
+  blobs: BlobStore;
+  queue: JobQueue;
+  signer: UrlSigner;
+  clock: Clock;
+  settings: CoreSettings;
+  /** Called after a job is enqueued so a local worker can pick it up without polling delay. */
+  onJobQueued?: () => void;
+}

@@ -1,0 +1,98 @@
+/**
+ * Every error the API answers with is an AppError: an HTTP status plus a stable code that
+ * clients can branch on. Anything else reaching the edge is a bug and becomes a generic 500.
+ */
+export class AppError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AppError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, code = 'VALIDATION_ERROR') {
+    super(400, code, message);
+    this.name = 'ValidationError';
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'Missing API key: send it in the x-api-key header') {
+    super(401, 'UNAUTHORIZED', message);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message: string, code = 'FORBIDDEN') {
+    super(403, code, message);
+    this.name = 'ForbiddenError';
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super(404, 'NOT_FOUND', message);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, code = 'CONFLICT') {
+    super(409, code, message);
+    this.name = 'ConflictError';
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(message: string) {
+    super(413, 'PAYLOAD_TOO_LARGE', message);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message: string, code = 'UNSUPPORTED_MEDIA_TYPE') {
+    super(415, code, message);
+    this.name = 'UnsupportedMediaTypeError';
+  }
+}
+
+export class RateLimitedError extends AppError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number, code = 'RATE_LIMITED') {
+    super(429, code, message);
+    this.name = 'RateLimitedError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
+ * A processing failure. `retryable` decides whether the queue gets another attempt:
+ * an undecodable file will not decode better the second time, a full disk might.
+ */
+export class ProcessingError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+
+  constructor(code: string, message: string, options: { retryable: boolean; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = 'ProcessingError';
+    this.code = code;
+    this.retryable = options.retryable;
+  }
+}
+
+/** The image was deleted while a job was working on it; the job stops and cleans up. */
+export class ImageGoneError extends Error {
+  constructor(imageId: string) {
+    super(`Image ${imageId} no longer exists`);
+    this.name = 'ImageGoneError';
+  }
+}

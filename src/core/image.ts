@@ -1,0 +1,126 @@
+/** The life of an image; transitions are conditional writes in the repository. */
+export const IMAGE_STATUSES = ['pending', 'uploaded', 'processing', 'completed', 'failed'] as const;
+export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+
+export const STEP_NAMES = ['thumbnail', 'webp', 'metadata', 'analysis'] as const;
+export type StepName = (typeof STEP_NAMES)[number];
+export type StepState = 'pending' | 'processing' | 'completed' | 'failed' | 'skipped';
+export type Steps = Record<StepName, StepState>;
+
+export const ALLOWED_TYPES = [
+  'image/jpeg',
+  'image/png',
+  'image/gif',
+  'image/webp',
+  'image/avif',
+  'image/tiff',
+] as const;
+export type ImageType = (typeof ALLOWED_TYPES)[number];
+
+export const VARIANTS = ['original', 'thumb-small', 'thumb-medium', 'thumb-large', 'webp'] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+/** Longest edge in pixels of each thumbnail; never enlarged. */
+export const THUMBNAIL_SIZES = { small: 150, medium: 480, large: 1024 } as const;
+export type ThumbnailSize = keyof typeof THUMBNAIL_SIZES;
+
+export interface GpsPosition {
+  latitude: number;
+  longitude: number;
+}
+
+export interface ExifSummary {
+  make: string | null;
+  model: string | null;
+  lens: string | null;
+  takenAt: string | null;
+  exposureTime: number | null;
+  fNumber: number | null;
+  iso: number | null;
+  focalLength: number | null;
+  gps: GpsPosition | null;
+}
+
+export interface ImageMetadata {
+  width: number;
+  height: number;
+  format: string;
+  size: number;
+  hasAlpha: boolean;
+  orientation: number;
+  exif: ExifSummary | null;
+}
+
+export interface Placeholder {
+  thumbhash: string;
+  dominantColor: string;
+}
+
+export interface ImageErrorInfo {
+  code: string;
+  message: string;
+}
+
+/** What the repository stores about one image. Timestamps are epoch milliseconds. */
+export interface ImageRecord {
+  imageId: string;
+  tenant: string;
+  fileName: string;
+  fileType: ImageType;
+  size: number | null;
+  status: ImageStatus;
+  steps: Steps;
+  attempts: number;
+  message: string;
+  error: ImageErrorInfo | null;
+  metadata: ImageMetadata | null;
+  placeholder: Placeholder | null;
+  analysis: unknown | null;
+  variants: Variant[];
+  createdAt: number;
+  uploadedAt: number | null;
+  startedAt: number | null;
+  processedAt: number | null;
+  updatedAt: number;
+  expiresAt: number | null;
+}
+
+export function initialSteps(analysisEnabled: boolean): Steps {
+  return {
+    thumbnail: 'pending',
+    webp: 'pending',
+    metadata: 'pending',
+    analysis: analysisEnabled ? 'pending' : 'skipped',
+  };
+}
+
+/** Share of steps that are finished (completed, failed or skipped), 0–100. */
+export function progressOf(record: Pick<ImageRecord, 'status' | 'steps'>): number {
+  if (record.status === 'completed') return 100;
+  if (record.status === 'pending' || record.status === 'uploaded') return 0;
+  const states = Object.values(record.steps);
+  const done = states.filter((s) => s === 'completed' || s === 'skipped' || s === 'failed').length;
+  return Math.round((done / states.length) * 100);
+}
+
+/** Storage keys are built only from ids we generated: no user-supplied text reaches a path. */
+export function storageKey(tenant: string, imageId: string, variant: Variant): string {
+  return `${tenant}/${imageId}/${VARIANT_FILES[variant]}`;
+}
+
+export function imagePrefix(tenant: string, imageId: string): string {
+  return `${tenant}/${imageId}/`;
+}
+
+const VARIANT_FILES: Record<Variant, string> = {
+  original: 'original',
+  'thumb-small': 'thumb-small.jpg',
+  'thumb-medium': 'thumb-medium.jpg',
+  'thumb-large': 'thumb-large.jpg',
+  webp: 'full.webp',
+};
+
+export function variantContentType(variant: Variant, fileType: ImageType): string {
+  if (variant === 'original') return fileType;
+  return variant === 'webp' ? 'image/webp' : 'image/jpeg';
+}

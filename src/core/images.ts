@@ -1,0 +1,75 @@
+import type { BlobStream } from '../ports/blob-store.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import type { CoreDeps } from './deps.ts';
+import { ForbiddenError, NotFoundError } from './errors.ts';
+import {
+  type ImageRecord,
+  type ImageStatus,
+  imagePrefix,
+  storageKey,
+  type Variant,
+  variantContentType,
+} from './image.ts';
+import { downloadExpiry } from './url-signer.ts';
+
+export interface ImagePage {
+  images: ImageRecord[];
+  lastEvaluatedKey?: string;
+}
+
+/** Newest first, keyset-paginated so pages stay stable while new images arrive. */
+export async function listImages(
+  deps: CoreDeps,
+  tenant: string,
+  query: { limit: number; cursor?: string; status?: ImageStatus },
+): Promise<ImagePage> {
+  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+  // One extra row tells whether another page exists without a COUNT query.
+  const rows = await deps.repo.list({ tenant, limit: query.limit + 1, status: query.status, after });
+  const images = rows.slice(0, query.limit);
+  const last = images.at(-1);
+  const more = rows.length > query.limit && last;
+  return more ? { images, lastEvaluatedKey: encodeCursor(last) } : { images };
+}
+
+export async function getImage(deps: CoreDeps, tenant: string, imageId: string): Promise<ImageRecord> {
+  const record = await deps.repo.get(tenant, imageId);
+  if (!record) throw new NotFoundError(`Image ${imageId} not found`);
+  return record;
+}
+
+/** Removes the record, queued jobs and every stored file; a job still running notices and cleans up. */
+export async function deleteImage(deps: CoreDeps, tenant: string, imageId: string): Promise<void> {
+  if (!(await deps.repo.delete(tenant, imageId))) throw new NotFoundError(`Image ${imageId} not found`);
+  await deps.queue.deleteJobsFor(imageId);
+  await deps.blobs.deletePrefix(imagePrefix(tenant, imageId));
+}
+
+/** Signed download URL for a stored variant, or null while it does not exist yet. */
+export function variantUrl(deps: CoreDeps, record: ImageRecord, variant: Variant): string | null {
+  if (variant === 'original' ? record.status === 'pending' : !record.variants.includes(variant)) return null;
+  const expires = downloadExpiry(deps.clock.now(), deps.settings.downloadUrlTtlSeconds);
+  return deps.signer.downloadUrl(record.imageId, variant, expires);
+}
+
+export interface VariantDownload extends BlobStream {
+  contentType: string;
+}
+
+/** Serves a signed download URL: 403 for a bad or expired signature, 404 once deleted. */
+export async function openVariant(
+  deps: CoreDeps,
+  imageId: string,
+  variant: Variant,
+  query: { expires?: string; signature?: string },
+): Promise<VariantDownload> {
+  const check = deps.signer.verify('GET', `/files/${imageId}/${variant}`, query, deps.clock.now());
+  if (check === 'invalid')
+    throw new ForbiddenError('signature: the download URL signature is invalid', 'INVALID_SIGNATURE');
+  if (check === 'expired')
+    throw new ForbiddenError('expires: the download URL has expired', 'EXPIRED_SIGNATURE');
+  const record = await deps.repo.getById(imageId);
+  const blob = record ? await deps.blobs.read(storageKey(record.tenant, imageId, variant)) : null;
+  if (!record || !blob) throw new NotFoundError(`Image ${imageId} has no ${variant}`);
+  return { ...blob, contentType: variantContentType(variant, record.fileType) };
+}

@@ -1,0 +1,146 @@
+import type { BlobStore } from '../ports/blob-store.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { ImageRepository, StepUpdate } from '../ports/image-repository.ts';
+import { ImageGoneError, ProcessingError } from './errors.ts';
+import { type ImageRecord, imagePrefix, storageKey } from './image.ts';
+import type { ImagePipeline } from './pipeline.ts';
+
+export interface ProcessingDeps {
+  repo: ImageRepository;
+  blobs: BlobStore;
+  pipeline: ImagePipeline;
+  clock: Clock;
+  maxPixels: number;
+  maxAttempts: number;
+  retryBaseDelayMs: number;
+}
+
+/** What the queue should do with the message once the job has run. */
+export type JobOutcome =
+  | { action: 'delete'; result: 'completed' | 'failed' | 'skipped' }
+  | { action: 'retry'; delaySeconds: number; reason: string }
+  | { action: 'dead-letter'; reason: string };
+
+/**
+ * Runs one delivery of a process-image job and decides its fate. Safe to run twice: it
+ * writes the same keys, and the conditional start lets only the newest delivery proceed.
+ */
+export async function runProcessImageJob(
+  deps: ProcessingDeps,
+  job: { tenant: string; imageId: string },
+  attempt: number,
+): Promise<JobOutcome> {
+  const record = await deps.repo.startProcessing(job.imageId, attempt, deps.clock.now());
+  if (!record) return { action: 'delete', result: 'skipped' };
+  try {
+    await processImage(deps, record);
+    return { action: 'delete', result: 'completed' };
+  } catch (error) {
+    if (error instanceof ImageGoneError) {
+      await deps.blobs.deletePrefix(imagePrefix(record.tenant, record.imageId));
+      return { action: 'delete', result: 'skipped' };
+    }
+    return failureOutcome(deps, record, attempt, error);
+  }
+}
+
+async function failureOutcome(
+  deps: ProcessingDeps,
+  record: ImageRecord,
+  attempt: number,
+  error: unknown,
+): Promise<JobOutcome> {
+  const failure =
+    error instanceof ProcessingError
+      ? error
+      : new ProcessingError('PROCESSING_ERROR', error instanceof Error ? error.message : String(error), {
+          retryable: true,
+          cause: error,
+        });
+  const now = deps.clock.now();
+  if (failure.retryable && attempt < deps.maxAttempts) {
+    const delaySeconds = backoffSeconds(attempt, deps.retryBaseDelayMs);
+    const message = `Attempt ${attempt} of ${deps.maxAttempts} failed (${failure.code}); retrying in ${delaySeconds.toFixed(1)} s`;
+    await deps.repo.scheduleRetry(record.imageId, message, now);
+    return { action: 'retry', delaySeconds, reason: `${failure.code}: ${failure.message}` };
+  }
+  await deps.repo.fail(record.imageId, { code: failure.code, message: failure.message }, now);
+  if (!failure.retryable) return { action: 'delete', result: 'failed' };
+  return { action: 'dead-letter', reason: `${failure.code}: ${failure.message} (after ${attempt} attempts)` };
+}
+
+/** Exponential backoff with full jitter, as AWS recommends: random in [base·2^(n-1)/2, base·2^(n-1)]. */
+export function backoffSeconds(attempt: number, baseDelayMs: number): number {
+  const ceiling = baseDelayMs * 2 ** (attempt - 1);
+  return (ceiling / 2 + Math.random() * (ceiling / 2)) / 1000;
+}
+
+async function processImage(deps: ProcessingDeps, record: ImageRecord): Promise<void> {
+  const { repo, blobs, pipeline, clock } = deps;
+  const key = (v: Parameters<typeof storageKey>[2]) => storageKey(record.tenant, record.imageId, v);
+  const step = async (update: StepUpdate) => {
+    if (!(await repo.updateStep(record.imageId, update, clock.now())))
+      throw new ImageGoneError(record.imageId);
+  };
+  const original = await blobs.localPath(key('original'));
+  try {
+    const probe = await pipeline.probe(original.path).catch((cause) => {
+      throw new ProcessingError('UNDECODABLE', 'The file is not a decodable image', {
+        retryable: false,
+        cause,
+      });
+    });
+    const pixels = probe.width * probe.height * probe.pages;
+    if (pixels > deps.maxPixels) {
+      throw new ProcessingError(
+        'TOO_MANY_PIXELS',
+        `The image has ${pixels} pixels (${probe.width}×${probe.height}×${probe.pages} frames); the limit is ${deps.maxPixels}`,
+        { retryable: false },
+      );
+    }
+
+    const thumbs = await decode(() => pipeline.thumbnails(original.path));
+    await blobs.write(key('thumb-small'), thumbs.small);
+    await blobs.write(key('thumb-medium'), thumbs.medium);
+    await blobs.write(key('thumb-large'), thumbs.large);
+    await step({
+      step: 'thumbnail',
+      state: 'completed',
+      variants: ['thumb-small', 'thumb-medium', 'thumb-large'],
+    });
+
+    await blobs.write(key('webp'), await decode(() => pipeline.webp(original.path)));
+    await step({ step: 'webp', state: 'completed', variants: ['webp'] });
+
+    const size = record.size ?? (await blobs.stat(key('original')))?.size ?? 0;
+    const described = await decode(() => pipeline.describe(original.path, size, thumbs.small));
+    await step({ step: 'metadata', state: 'completed', ...described });
+
+    if (!(await repo.complete(record.imageId, clock.now()))) throw new ImageGoneError(record.imageId);
+  } finally {
+    await original.release();
+  }
+}
+
+/**
+ * A header that parsed but pixels that do not decode (truncated or corrupt data) is the
+ * file's fault, not ours: mark it undecodable instead of retrying.
+ */
+async function decode<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (
+      /VipsJpeg|VipsPng|VipsGif|VipsForeign|premature end|corrupt|Input (file|buffer)|bad seek|decode/i.test(
+        message,
+      )
+    ) {
+      throw new ProcessingError('UNDECODABLE', 'The image data could not be decoded', {
+        retryable: false,
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}

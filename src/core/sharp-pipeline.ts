@@ -1,0 +1,96 @@
+import sharp from 'sharp';
+import { rgbaToThumbHash } from 'thumbhash';
+import { readExif } from './exif.ts';
+import { THUMBNAIL_SIZES, type ThumbnailSize } from './image.ts';
+import type { ImagePipeline, ImageProbe } from './pipeline.ts';
+
+const JPEG = { quality: 80, progressive: true } as const;
+const WEBP = { quality: 80 } as const;
+
+/**
+ * The image pipeline on sharp/libvips. Outputs carry no metadata (sharp strips it unless
+ * asked), so EXIF and GPS never leak into derivatives; colour is converted to sRGB.
+ */
+export class SharpPipeline implements ImagePipeline {
+  constructor(private readonly maxPixels: number) {}
+
+  private open(path: string) {
+    // Second line of defence behind probe(): libvips refuses to decode more than this.
+    return sharp(path, { limitInputPixels: this.maxPixels, failOn: 'error' });
+  }
+
+  async probe(path: string): Promise<ImageProbe> {
+    const meta = await sharp(path, { limitInputPixels: false }).metadata();
+    if (!meta.width || !meta.height || !meta.format) throw new Error('no image dimensions in header');
+    return { width: meta.width, height: meta.height, pages: meta.pages ?? 1, format: meta.format };
+  }
+
+  /**
+   * Decodes once at the largest thumbnail size (JPEG shrink-on-load makes this cheap), then
+   * derives the smaller ones from those pixels instead of decoding the original again.
+   */
+  async thumbnails(path: string): Promise<Record<ThumbnailSize, Buffer>> {
+    const { data, info } = await this.open(path)
+      .rotate()
+      .resize(THUMBNAIL_SIZES.large, THUMBNAIL_SIZES.large, { fit: 'inside', withoutEnlargement: true })
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
+    const encode = (size: number) =>
+      sharp(data, raw).resize(size, size, { fit: 'inside', withoutEnlargement: true }).jpeg(JPEG).toBuffer();
+    const [small, medium, large] = await Promise.all([
+      encode(THUMBNAIL_SIZES.small),
+      encode(THUMBNAIL_SIZES.medium),
+      sharp(data, raw).jpeg(JPEG).toBuffer(),
+    ]);
+    return { small, medium, large };
+  }
+
+  async webp(path: string): Promise<Buffer> {
+    return this.open(path).rotate().webp(WEBP).toBuffer();
+  }
+
+  async describe(path: string, fileSize: number, smallThumbnail: Buffer) {
+    const [meta, exif, placeholder] = await Promise.all([
+      sharp(path, { limitInputPixels: false }).metadata(),
+      readExif(path),
+      placeholderOf(smallThumbnail),
+    ]);
+    const orientation = meta.orientation ?? 1;
+    const swapped = orientation >= 5;
+    return {
+      metadata: {
+        // Dimensions as displayed, i.e. after EXIF orientation is applied.
+        width: (swapped ? meta.height : meta.width) ?? 0,
+        height: (swapped ? meta.width : meta.height) ?? 0,
+        format: meta.format ?? 'unknown',
+        size: fileSize,
+        hasAlpha: meta.hasAlpha ?? false,
+        orientation,
+        exif,
+      },
+      placeholder,
+    };
+  }
+}
+
+async function placeholderOf(thumbnail: Buffer) {
+  const image = sharp(thumbnail);
+  const [{ data, info }, stats] = await Promise.all([
+    image
+      .clone()
+      .resize(100, 100, { fit: 'inside' })
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true }),
+    image.clone().stats(),
+  ]);
+  const { r, g, b } = stats.dominant;
+  const hex = (n: number) => n.toString(16).padStart(2, '0');
+  return {
+    thumbhash: Buffer.from(rgbaToThumbHash(info.width, info.height, data)).toString('base64'),
+    dominantColor: `#${hex(r)}${hex(g)}${hex(b)}`,
+  };
+}

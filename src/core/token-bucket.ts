@@ -1,0 +1,20 @@
+/**
+ * Per-key token buckets in memory. Hand-written because the limits differ per key (set at
+ * key creation, as API Gateway usage plans do), which the common limiter libraries model
+ * as one limiter per configuration.
+ */
+export class TokenBuckets {
+  private readonly buckets = new Map<string, { tokens: number; updatedAt: number }>();
+
+  /** Takes one token; returns 0 if allowed, else the seconds until a token is available. */
+  take(key: string, ratePerSecond: number, burst: number, nowMs: number): number {
+    const bucket = this.buckets.get(key) ?? { tokens: burst, updatedAt: nowMs };
+    const refilled = Math.min(burst, bucket.tokens + ((nowMs - bucket.updatedAt) / 1000) * ratePerSecond);
+    if (refilled >= 1) {
+      this.buckets.set(key, { tokens: refilled - 1, updatedAt: nowMs });
+      return 0;
+    }
+    this.buckets.set(key, { tokens: refilled, updatedAt: nowMs });
+    return Math.max(1, Math.ceil((1 - refilled) / ratePerSecond));
+  }
+}

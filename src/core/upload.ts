@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { CoreDeps } from './deps.ts';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from './errors.ts';
+import { type ImageRecord, type ImageType, imagePrefix, initialSteps, storageKey } from './image.ts';
+import { UploadGuard } from './upload-guard.ts';
+
+const DAY_MS = 24 * 3600 * 1000;
+
+export interface CreatedUpload {
+  imageId: string;
+  uploadUrl: string;
+  expiresIn: number;
+}
+
+/** Creates the pending record and the signed URL the client will PUT the bytes to. */
+export async function createUpload(
+  deps: CoreDeps,
+  tenant: string,
+  input: { fileName: string; fileType: ImageType },
+): Promise<CreatedUpload> {
+  const imageId = randomUUID();
+  const now = deps.clock.now();
+  await deps.repo.create({
+    imageId,
+    tenant,
+    fileName: input.fileName,
+    fileType: input.fileType,
+    steps: initialSteps(deps.settings.analysisEnabled),
+    createdAt: now,
+  });
+  const ttl = deps.settings.uploadUrlTtlSeconds;
+  const expires = Math.floor(now / 1000) + ttl;
+  return { imageId, uploadUrl: deps.signer.uploadUrl(imageId, expires), expiresIn: ttl };
+}
+
+export interface IncomingUpload {
+  imageId: string;
+  query: { expires?: string; signature?: string };
+  contentType: string | undefined;
+  contentLength: number | undefined;
+  body: Readable | null;
+}
+
+/**
+ * Receives the bytes for a signed upload URL: verifies the signature and expiry, the
+ * declared type, the size (while streaming) and the magic number, stores the original
+ * atomically and enqueues processing. A rejected transfer does not use up the URL.
+ */
+export async function receiveUpload(deps: CoreDeps, upload: IncomingUpload): Promise<ImageRecord> {
+  const { imageId } = upload;
+  const check = deps.signer.verify('PUT', `/uploads/${imageId}`, upload.query, deps.clock.now());
+  if (check === 'invalid')
+    throw new ForbiddenError('signature: the upload URL signature is invalid', 'INVALID_SIGNATURE');
+  if (check === 'expired')
+    throw new ForbiddenError('expires: the upload URL has expired', 'EXPIRED_SIGNATURE');
+
+  const record = await deps.repo.getById(imageId);
+  if (!record) throw new NotFoundError(`Image ${imageId} not found`);
+  if (record.status !== 'pending')
+    throw new ConflictError('This upload URL has already been used', 'UPLOAD_URL_USED');
+  const mediaType = upload.contentType?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== record.fileType) {
+    throw new UnsupportedMediaTypeError(
+      `Content-Type: expected ${record.fileType} (as signed) but received ${mediaType ?? 'none'}`,
+      'CONTENT_TYPE_MISMATCH',
+    );
+  }
+  const max = deps.settings.maxUploadBytes;
+  if (upload.contentLength !== undefined && upload.contentLength > max) {
+    throw new PayloadTooLargeError(
+      `Content-Length ${upload.contentLength} exceeds MAX_UPLOAD_BYTES (${max} bytes)`,
+    );
+  }
+  if (!upload.body) throw new UnsupportedMediaTypeError('body: the upload is empty', 'EMPTY_UPLOAD');
+  if (!(await deps.repo.claimUpload(imageId, deps.clock.now()))) {
+    throw new ConflictError('Another upload to this URL is in progress or finished', 'UPLOAD_URL_USED');
+  }
+
+  const key = storageKey(record.tenant, imageId, 'original');
+  let size: number;
+  try {
+    const guard = new UploadGuard(record.fileType, max);
+    upload.body.once('error', (error) => guard.destroy(error));
+    const stored = await deps.blobs.write(key, upload.body.pipe(guard));
+    size = stored.size;
+  } catch (error) {
+    await deps.repo.releaseUpload(imageId);
+    throw error;
+  }
+
+  const now = deps.clock.now();
+  const expiresAt = now + deps.settings.retentionDays * DAY_MS;
+  if (!(await deps.repo.markUploaded(imageId, size, now, expiresAt))) {
+    // Deleted while the bytes were arriving: leave nothing behind.
+    await deps.blobs.deletePrefix(imagePrefix(record.tenant, imageId));
+    throw new NotFoundError(`Image ${imageId} not found`);
+  }
+  await deps.queue.send({ name: 'process-image', data: { tenant: record.tenant, imageId } });
+  deps.onJobQueued?.();
+  return (await deps.repo.getById(imageId)) as ImageRecord;
+}

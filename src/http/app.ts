@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { Logger } from 'pino';
+import type { CoreDeps } from '../core/deps.ts';
+import { AppError, NotFoundError, PayloadTooLargeError, ValidationError } from '../core/errors.ts';
+import type { TokenBuckets } from '../core/token-bucket.ts';
+import type { KeyStore } from '../ports/key-store.ts';
+import { type AuthVariables, requireAdmin, requireApiKey } from './auth.ts';
+import { errorResponse, handleError } from './errors.ts';
+import { createRouter } from './router.ts';
+import { fileRoutes } from './routes/files.ts';
+import { imageRoutes } from './routes/images.ts';
+import { type KeyDefaults, keyRoutes } from './routes/keys.ts';
+
+export interface AppDeps {
+  core: CoreDeps;
+  keys: KeyStore;
+  buckets: TokenBuckets;
+  keyDefaults: KeyDefaults;
+  logger: Logger;
+}
+
+/** JSON request bodies here are a few hundred bytes; anything near this is hostile. */
+const MAX_JSON_BODY = 64 * 1024;
+
+/**
+ * The whole HTTP API as one Hono app. The Node server and (later) the Lambda handlers only
+ * wrap `app.fetch`; nothing here knows which runtime it is in.
+ */
+export function createApp(deps: AppDeps) {
+  const app = createRouter<{ Variables: AuthVariables }>();
+  const onError = handleError(deps.logger);
+
+  app.onError((error, c) => {
+    if (error instanceof HTTPException && !(error instanceof AppError)) {
+      // Hono's own validators throw these for bodies that are not JSON at all.
+      return errorResponse(c, new ValidationError(`body: ${error.message}`, 'INVALID_JSON'));
+    }
+    return onError(error, c);
+  });
+  app.notFound((c) => errorResponse(c, new NotFoundError(`No route for ${c.req.method} ${c.req.path}`)));
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    // The path only: query strings carry URL signatures.
+    deps.logger.debug(
+      {
+        reqId: randomUUID(),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: +(performance.now() - started).toFixed(1),
+      },
+      'request',
+    );
+  });
+
+  app.get('/health', (c) => c.json({ status: 'ok' }, 200));
+
+  const limitJson = bodyLimit({
+    maxSize: MAX_JSON_BODY,
+    onError: (c) =>
+      errorResponse(c, new PayloadTooLargeError(`body: JSON bodies are limited to ${MAX_JSON_BODY} bytes`)),
+  });
+  const auth = requireApiKey(deps.keys, deps.buckets, deps.core.clock);
+  app.use('/images', auth);
+  app.use('/images/*', auth, limitJson);
+  app.use('/keys', auth, requireAdmin, limitJson);
+  app.use('/keys/*', auth, requireAdmin);
+
+  app.route('/', imageRoutes(deps.core));
+  app.route('/', keyRoutes(deps.keys, deps.core.clock, deps.keyDefaults));
+  app.route('/', fileRoutes(deps.core));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-api-key',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'serverless-image-api', version: '0.1.0' },
+  });
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

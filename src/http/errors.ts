@@ -1,0 +1,28 @@
+import type { Context } from 'hono';
+import type { Logger } from 'pino';
+import type { ZodError } from 'zod';
+import { AppError, RateLimitedError, ValidationError } from '../core/errors.ts';
+
+/** The one place errors become JSON: `{ error: { code, message } }`. */
+export function errorResponse(c: Context, error: AppError): Response {
+  if (error instanceof RateLimitedError) c.header('Retry-After', String(error.retryAfterSeconds));
+  return c.json({ error: { code: error.code, message: error.message } }, error.status as 400);
+}
+
+/** Known errors answer as themselves; anything else is logged with context and answered 500. */
+export function handleError(logger: Logger) {
+  return (error: Error, c: Context): Response => {
+    if (error instanceof AppError) return errorResponse(c, error);
+    logger.error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled error');
+    return c.json({ error: { code: 'INTERNAL_ERROR', message: 'Internal server error' } }, 500);
+  };
+}
+
+/** Turns zod issues into one message that names each offending field. */
+export function validationError(error: ZodError, where: string): ValidationError {
+  const parts = error.issues.slice(0, 5).map((issue) => {
+    const field = issue.path.map(String).join('.') || where;
+    return issue.message.startsWith(`${field}:`) ? issue.message : `${field}: ${issue.message}`;
+  });
+  return new ValidationError(parts.join('; '));
+}

@@ -1,0 +1,70 @@
+import type { CoreDeps } from '../core/deps.ts';
+import { type ImageRecord, progressOf } from '../core/image.ts';
+import { variantUrl } from '../core/images.ts';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function thumbnails(deps: CoreDeps, record: ImageRecord) {
+  return {
+    small: variantUrl(deps, record, 'thumb-small'),
+    medium: variantUrl(deps, record, 'thumb-medium'),
+    large: variantUrl(deps, record, 'thumb-large'),
+  };
+}
+
+/** One item of `GET /images`. */
+export function presentListItem(deps: CoreDeps, record: ImageRecord) {
+  return {
+    imageId: record.imageId,
+    fileName: record.fileName,
+    fileType: record.fileType,
+    size: record.size,
+    status: record.status,
+    uploadedAt: iso(record.uploadedAt),
+    thumbnails: thumbnails(deps, record),
+  };
+}
+
+/** `GET /images/{imageId}`. */
+export function presentImage(deps: CoreDeps, record: ImageRecord) {
+  return {
+    imageId: record.imageId,
+    fileName: record.fileName,
+    fileType: record.fileType,
+    size: record.size,
+    status: record.status,
+    downloadUrl: variantUrl(deps, record, 'original'),
+    thumbnails: thumbnails(deps, record),
+    webpUrl: variantUrl(deps, record, 'webp'),
+    metadata: record.metadata,
+    placeholder: record.placeholder,
+    analysis: record.analysis,
+    uploadedAt: iso(record.uploadedAt),
+    processedAt: iso(record.processedAt),
+    expiresAt: iso(record.expiresAt),
+  };
+}
+
+const DEFAULT_ESTIMATE_MS = 3000;
+
+/** `GET /images/{imageId}/status`; the estimate is the mean of recent processing times. */
+export function presentStatus(record: ImageRecord, typicalMs: number | null, now: number) {
+  const estimate = typicalMs ?? DEFAULT_ESTIMATE_MS;
+  let estimatedCompletion: number | null = null;
+  if (record.status === 'processing')
+    estimatedCompletion = Math.max(now, (record.startedAt ?? now) + estimate);
+  else if (record.status === 'uploaded') estimatedCompletion = now + estimate;
+  else if (record.status === 'completed') estimatedCompletion = record.processedAt;
+  return {
+    imageId: record.imageId,
+    status: record.status,
+    progress: progressOf(record),
+    steps: record.steps,
+    attempts: record.attempts,
+    message: record.message,
+    ...(record.status === 'failed' && record.error ? { error: record.error } : {}),
+    startedAt: iso(record.startedAt),
+    estimatedCompletion: iso(estimatedCompletion),
+    updatedAt: iso(record.updatedAt) as string,
+  };
+}

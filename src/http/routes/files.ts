@@ -1,0 +1,53 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeWebStream } from 'node:stream/web';
+import { Hono } from 'hono';
+import type { CoreDeps } from '../../core/deps.ts';
+import { NotFoundError } from '../../core/errors.ts';
+import { VARIANTS, type Variant } from '../../core/image.ts';
+import { openVariant } from '../../core/images.ts';
+import { receiveUpload } from '../../core/upload.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The signed-URL endpoints that stand in for S3 locally: PUT an upload, GET a file. */
+export function fileRoutes(deps: CoreDeps) {
+  const app = new Hono();
+
+  app.put('/uploads/:imageId', async (c) => {
+    const imageId = c.req.param('imageId');
+    if (!UUID.test(imageId)) throw new NotFoundError('No such upload URL');
+    const length = c.req.header('content-length');
+    const body = c.req.raw.body;
+    await receiveUpload(deps, {
+      imageId,
+      query: c.req.query(),
+      contentType: c.req.header('content-type'),
+      contentLength: length === undefined ? undefined : Number(length),
+      body: body ? Readable.fromWeb(body as NodeWebStream<Uint8Array>) : null,
+    });
+    return c.json({ imageId, status: 'uploaded' }, 200);
+  });
+
+  app.get('/files/:imageId/:variant', async (c) => {
+    const { imageId, variant } = c.req.param();
+    if (!UUID.test(imageId) || !VARIANTS.includes(variant as Variant))
+      throw new NotFoundError('No such file');
+    const file = await openVariant(deps, imageId, variant as Variant, c.req.query());
+    const headers = {
+      'Content-Type': file.contentType,
+      ETag: file.etag,
+      'Last-Modified': file.lastModified.toUTCString(),
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'private, max-age=300',
+      'Content-Security-Policy': "default-src 'none'",
+    };
+    if (c.req.header('if-none-match') === file.etag) {
+      file.body.destroy();
+      return c.body(null, 304, headers);
+    }
+    const stream = Readable.toWeb(file.body) as ReadableStream<Uint8Array>;
+    return c.body(stream, 200, { ...headers, 'Content-Length': String(file.size) });
+  });
+
+  return app;
+}

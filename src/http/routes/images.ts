@@ -1,0 +1,120 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { CoreDeps } from '../../core/deps.ts';
+import { deleteImage, getImage, listImages } from '../../core/images.ts';
+import { createUpload } from '../../core/upload.ts';
+import type { AuthVariables } from '../auth.ts';
+import { presentImage, presentListItem, presentStatus } from '../presenters.ts';
+import { createRouter } from '../router.ts';
+import {
+  DeleteResponseSchema,
+  ErrorSchema,
+  ImageDetailSchema,
+  ImageIdParamSchema,
+  ListQuerySchema,
+  ListResponseSchema,
+  StatusResponseSchema,
+  UploadRequestSchema,
+  UploadResponseSchema,
+} from '../schemas.ts';
+
+const json = <T>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+const errors = {
+  400: json(ErrorSchema, 'Invalid request; the message names the field'),
+  401: json(ErrorSchema, 'Missing x-api-key'),
+  403: json(ErrorSchema, 'Invalid or revoked API key'),
+  429: json(ErrorSchema, 'Rate limit or daily quota exceeded'),
+};
+const notFound = { 404: json(ErrorSchema, 'No such image for this key') };
+const security = [{ apiKey: [] }];
+
+const uploadRoute = createRoute({
+  method: 'post',
+  path: '/images/upload',
+  summary: 'Create an image record and a signed upload URL',
+  security,
+  request: { body: { ...json(UploadRequestSchema, 'File name and type'), required: true } },
+  responses: { 200: json(UploadResponseSchema, 'Signed URL to PUT the bytes to'), ...errors },
+});
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/images',
+  summary: 'List images, newest first',
+  security,
+  request: { query: ListQuerySchema },
+  responses: { 200: json(ListResponseSchema, 'A page of images'), ...errors },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/images/{imageId}',
+  summary: 'Get an image with signed URLs, metadata and analysis',
+  security,
+  request: { params: ImageIdParamSchema },
+  responses: { 200: json(ImageDetailSchema, 'The image'), ...errors, ...notFound },
+});
+
+const statusRoute = createRoute({
+  method: 'get',
+  path: '/images/{imageId}/status',
+  summary: 'Processing status, per step',
+  security,
+  request: { params: ImageIdParamSchema },
+  responses: { 200: json(StatusResponseSchema, 'Processing status'), ...errors, ...notFound },
+});
+
+const deleteRoute = createRoute({
+  method: 'delete',
+  path: '/images/{imageId}',
+  summary: 'Delete an image, its files and queued jobs',
+  security,
+  request: { params: ImageIdParamSchema },
+  responses: { 200: json(DeleteResponseSchema, 'Deleted'), ...errors, ...notFound },
+});
+
+/** The `/images` routes; authentication is applied by the app before these run. */
+export function imageRoutes(deps: CoreDeps) {
+  const app = createRouter<{ Variables: AuthVariables }>();
+
+  app.openapi(uploadRoute, async (c) => {
+    const created = await createUpload(deps, c.get('apiKey').tenant, c.req.valid('json'));
+    return c.json({ ...created, fields: {} }, 200);
+  });
+
+  app.openapi(listRoute, async (c) => {
+    const query = c.req.valid('query');
+    const page = await listImages(deps, c.get('apiKey').tenant, {
+      limit: query.limit,
+      cursor: query.lastEvaluatedKey,
+      status: query.status,
+    });
+    const images = page.images.map((record) => presentListItem(deps, record));
+    const body = { images, count: images.length };
+    return c.json(page.lastEvaluatedKey ? { ...body, lastEvaluatedKey: page.lastEvaluatedKey } : body, 200);
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const record = await getImage(deps, c.get('apiKey').tenant, c.req.valid('param').imageId);
+    return c.json(presentImage(deps, record), 200);
+  });
+
+  app.openapi(statusRoute, async (c) => {
+    const record = await getImage(deps, c.get('apiKey').tenant, c.req.valid('param').imageId);
+    const typical =
+      record.status === 'completed' || record.status === 'failed'
+        ? null
+        : await deps.repo.recentProcessingMillis();
+    return c.json(presentStatus(record, typical, deps.clock.now()), 200);
+  });
+
+  app.openapi(deleteRoute, async (c) => {
+    const { imageId } = c.req.valid('param');
+    await deleteImage(deps, c.get('apiKey').tenant, imageId);
+    return c.json({ message: 'Image deleted successfully', imageId }, 200);
+  });
+
+  return app;
+}

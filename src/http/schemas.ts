@@ -1,0 +1,198 @@
+import { z } from '@hono/zod-openapi';
+import { ALLOWED_TYPES, IMAGE_STATUSES } from '../core/image.ts';
+
+// Control characters (C0, DEL, C1) and bidi overrides have no business in a file name and
+// are a classic way to make a name display differently from what it is.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const UNSAFE_NAME_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+export const UploadRequestSchema = z
+  .object({
+    fileName: z
+      .string({ error: 'fileName: expected a string' })
+      .min(1, 'fileName: must not be empty')
+      .max(255, 'fileName: must be at most 255 characters')
+      .refine(
+        (v) => !UNSAFE_NAME_CHARS.test(v),
+        'fileName: must not contain control or bidi-override characters',
+      )
+      .openapi({ example: 'test.jpg' }),
+    fileType: z
+      .enum(ALLOWED_TYPES, {
+        error: (issue) =>
+          `fileType: expected one of ${ALLOWED_TYPES.join(', ')} but received ${JSON.stringify(issue.input)}`,
+      })
+      .openapi({ example: 'image/jpeg' }),
+  })
+  .openapi('UploadRequest');
+
+export const UploadResponseSchema = z
+  .object({
+    imageId: z.uuid(),
+    uploadUrl: z.url(),
+    expiresIn: z.number().int(),
+    fields: z.record(z.string(), z.string()),
+  })
+  .openapi('UploadResponse');
+
+export const ImageIdParamSchema = z.object({
+  imageId: z.uuid({ error: 'imageId: expected a UUID' }).openapi({ param: { name: 'imageId', in: 'path' } }),
+});
+
+export const ListQuerySchema = z.object({
+  limit: z.coerce
+    .number({ error: 'limit: expected an integer from 1 to 100' })
+    .int('limit: expected an integer from 1 to 100')
+    .min(1, 'limit: expected an integer from 1 to 100')
+    .max(100, 'limit: expected an integer from 1 to 100')
+    .default(10)
+    .openapi({ param: { name: 'limit', in: 'query' }, example: 10 }),
+  lastEvaluatedKey: z
+    .string()
+    .optional()
+    .openapi({ param: { name: 'lastEvaluatedKey', in: 'query' } }),
+  status: z
+    .enum(IMAGE_STATUSES, { error: `status: expected one of ${IMAGE_STATUSES.join(', ')}` })
+    .optional()
+    .openapi({ param: { name: 'status', in: 'query' } }),
+});
+
+const Thumbnails = z.object({
+  small: z.url().nullable(),
+  medium: z.url().nullable(),
+  large: z.url().nullable(),
+});
+const Status = z.enum(IMAGE_STATUSES);
+const StepState = z.enum(['pending', 'processing', 'completed', 'failed', 'skipped']);
+const ErrorInfo = z.object({ code: z.string(), message: z.string() });
+
+export const ListItemSchema = z
+  .object({
+    imageId: z.uuid(),
+    fileName: z.string(),
+    fileType: z.string(),
+    size: z.number().int().nullable(),
+    status: Status,
+    uploadedAt: z.iso.datetime().nullable(),
+    thumbnails: Thumbnails,
+  })
+  .openapi('ImageSummary');
+
+export const ListResponseSchema = z
+  .object({
+    images: z.array(ListItemSchema),
+    count: z.number().int(),
+    lastEvaluatedKey: z.string().optional(),
+  })
+  .openapi('ImageList');
+
+const Exif = z.object({
+  make: z.string().nullable(),
+  model: z.string().nullable(),
+  lens: z.string().nullable(),
+  takenAt: z.string().nullable(),
+  exposureTime: z.number().nullable(),
+  fNumber: z.number().nullable(),
+  iso: z.number().nullable(),
+  focalLength: z.number().nullable(),
+  gps: z.object({ latitude: z.number(), longitude: z.number() }).nullable(),
+});
+
+export const ImageDetailSchema = z
+  .object({
+    imageId: z.uuid(),
+    fileName: z.string(),
+    fileType: z.string(),
+    size: z.number().int().nullable(),
+    status: Status,
+    downloadUrl: z.url().nullable(),
+    thumbnails: Thumbnails,
+    webpUrl: z.url().nullable(),
+    metadata: z
+      .object({
+        width: z.number().int(),
+        height: z.number().int(),
+        format: z.string(),
+        size: z.number().int(),
+        hasAlpha: z.boolean(),
+        orientation: z.number().int(),
+        exif: Exif.nullable(),
+      })
+      .nullable(),
+    placeholder: z.object({ thumbhash: z.string(), dominantColor: z.string() }).nullable(),
+    analysis: z.unknown().nullable(),
+    uploadedAt: z.iso.datetime().nullable(),
+    processedAt: z.iso.datetime().nullable(),
+    expiresAt: z.iso.datetime().nullable(),
+  })
+  .openapi('Image');
+
+export const StatusResponseSchema = z
+  .object({
+    imageId: z.uuid(),
+    status: Status,
+    progress: z.number().int().min(0).max(100),
+    steps: z.object({ thumbnail: StepState, webp: StepState, metadata: StepState, analysis: StepState }),
+    attempts: z.number().int(),
+    message: z.string(),
+    error: ErrorInfo.optional(),
+    startedAt: z.iso.datetime().nullable(),
+    estimatedCompletion: z.iso.datetime().nullable(),
+    updatedAt: z.iso.datetime(),
+  })
+  .openapi('ImageStatus');
+
+export const DeleteResponseSchema = z.object({ message: z.string(), imageId: z.uuid() }).openapi('Deleted');
+
+export const ErrorSchema = z.object({ error: ErrorInfo }).openapi('Error');
+
+const positiveInt = (field: string, max: number) =>
+  z
+    .number({ error: `${field}: expected an integer from 1 to ${max}` })
+    .int(`${field}: expected an integer from 1 to ${max}`)
+    .min(1, `${field}: expected an integer from 1 to ${max}`)
+    .max(max, `${field}: expected an integer from 1 to ${max}`);
+
+export const CreateKeyRequestSchema = z
+  .object({
+    name: z
+      .string({ error: 'name: expected a string' })
+      .min(1, 'name: must not be empty')
+      .max(100, 'name: must be at most 100 characters')
+      .refine((v) => !UNSAFE_NAME_CHARS.test(v), 'name: must not contain control characters'),
+    rateLimit: z
+      .object({
+        rps: positiveInt('rateLimit.rps', 100_000),
+        burst: positiveInt('rateLimit.burst', 1_000_000),
+      })
+      .optional(),
+    dailyQuota: z
+      .number({ error: 'dailyQuota: expected a non-negative integer (0 = unlimited)' })
+      .int('dailyQuota: expected a non-negative integer (0 = unlimited)')
+      .min(0, 'dailyQuota: expected a non-negative integer (0 = unlimited)')
+      .optional(),
+  })
+  .openapi('CreateKeyRequest');
+
+export const KeySchema = z
+  .object({
+    keyId: z.string(),
+    name: z.string(),
+    admin: z.boolean(),
+    rateLimit: z.object({ rps: z.number(), burst: z.number() }),
+    dailyQuota: z.number(),
+    createdAt: z.iso.datetime(),
+    revokedAt: z.iso.datetime().nullable(),
+  })
+  .openapi('ApiKey');
+
+export const CreatedKeySchema = z
+  .object({ keyId: z.string(), apiKey: z.string(), name: z.string(), createdAt: z.iso.datetime() })
+  .openapi('CreatedApiKey');
+
+export const KeyIdParamSchema = z.object({
+  keyId: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: 'keyId', in: 'path' } }),
+});

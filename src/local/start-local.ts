@@ -1,0 +1,136 @@
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Logger } from 'pino';
+import { Piscina } from 'piscina';
+import { FsBlobStore } from '../adapters/local/fs-blob-store.ts';
+import { openDatabase } from '../adapters/local/sqlite-database.ts';
+import { SqliteImageRepository } from '../adapters/local/sqlite-image-repository.ts';
+import { SqliteJobQueue } from '../adapters/local/sqlite-job-queue.ts';
+import { SqliteKeyStore } from '../adapters/local/sqlite-key-store.ts';
+import { type Config, urlFor } from '../core/config.ts';
+import type { CoreDeps } from '../core/deps.ts';
+import type { JobOutcome } from '../core/processing.ts';
+import { sweepExpired } from '../core/sweeper.ts';
+import { TokenBuckets } from '../core/token-bucket.ts';
+import { UrlSigner } from '../core/url-signer.ts';
+import { createApp } from '../http/app.ts';
+import { systemClock } from '../ports/clock.ts';
+import { JobRunner } from '../worker/job-runner.ts';
+import type { WorkerSettings, WorkerTask } from '../worker/process-worker.ts';
+import { ensureAdminKey } from './admin-key.ts';
+import { loadSigningSecret } from './secrets.ts';
+
+export interface LocalServer {
+  url: string;
+  /** Set only when this start generated the admin key: show it once. */
+  generatedApiKey?: string;
+  core: CoreDeps;
+  runner: JobRunner;
+  /** Drains: stops accepting requests and jobs, waits for running jobs, closes everything. */
+  close(): Promise<void>;
+}
+
+/** Wires the embedded home: SQLite, files on disk, SQLite queue, worker-thread pool. */
+export async function startLocal(config: Config, logger: Logger): Promise<LocalServer> {
+  const dataDir = resolve(config.DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  const db = openDatabase(join(dataDir, 'db.sqlite'));
+  const clock = systemClock;
+  const keys = new SqliteKeyStore(db);
+  const queue = new SqliteJobQueue(db, clock, config.JOB_MAX_ATTEMPTS);
+  // Known only once listening when PORT is 0 (tests); no URL is signed before that.
+  let baseUrl = config.PUBLIC_URL ?? '';
+  const core: CoreDeps = {
+    repo: new SqliteImageRepository(db),
+    blobs: new FsBlobStore(join(dataDir, 'files')),
+    queue,
+    signer: new UrlSigner(loadSigningSecret(dataDir, config.SIGNING_SECRET), () => baseUrl),
+    clock,
+    settings: {
+      maxUploadBytes: config.MAX_UPLOAD_BYTES,
+      uploadUrlTtlSeconds: config.UPLOAD_URL_TTL,
+      downloadUrlTtlSeconds: config.DOWNLOAD_URL_TTL,
+      retentionDays: config.RETENTION_DAYS,
+      analysisEnabled: config.ANALYSIS !== 'none',
+    },
+  };
+  const { generated } = await ensureAdminKey(keys, {
+    apiKey: config.API_KEY,
+    now: clock.now(),
+    rateLimitRps: config.RATE_LIMIT_RPS,
+    rateLimitBurst: config.RATE_LIMIT_BURST,
+  });
+
+  const workerData: WorkerSettings = {
+    dataDir,
+    maxPixels: config.MAX_PIXELS,
+    maxAttempts: config.JOB_MAX_ATTEMPTS,
+    retryBaseDelayMs: config.RETRY_BASE_DELAY_MS,
+  };
+  const pool = new Piscina<WorkerTask, JobOutcome>({
+    filename: new URL('../worker/entry.mjs', import.meta.url).href,
+    minThreads: 1,
+    maxThreads: config.WORKERS,
+    idleTimeout: 60_000,
+    workerData,
+  });
+  const runner = new JobRunner({
+    queue,
+    handler: (job, attempt) => pool.run({ job, attempt }),
+    concurrency: config.WORKERS,
+    visibilityTimeoutSeconds: config.JOB_VISIBILITY_TIMEOUT,
+    logger: logger.child({ component: 'jobs' }),
+  });
+  core.onJobQueued = () => runner.wake();
+
+  const app = createApp({
+    core,
+    keys,
+    buckets: new TokenBuckets(),
+    keyDefaults: {
+      rateLimitRps: config.RATE_LIMIT_RPS,
+      rateLimitBurst: config.RATE_LIMIT_BURST,
+      dailyQuota: config.DAILY_QUOTA,
+    },
+    logger,
+  });
+  const server = createAdaptorServer({ fetch: app.fetch });
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(config.PORT, config.HOST, () => done());
+  });
+  const url = urlFor(config.HOST, (server.address() as AddressInfo).port);
+  baseUrl = config.PUBLIC_URL ?? url;
+  runner.start();
+
+  const sweep = async () => {
+    try {
+      const removed = await sweepExpired(core);
+      if (removed > 0) logger.info({ removed }, 'swept expired images');
+    } catch (err) {
+      logger.error({ err }, 'sweep failed');
+    }
+  };
+  const sweeper = setInterval(sweep, config.SWEEP_INTERVAL_SECONDS * 1000);
+  sweeper.unref();
+  void sweep();
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      clearInterval(sweeper);
+      const stopped = new Promise<void>((done) => server.close(() => done()));
+      (server as Server).closeIdleConnections();
+      await runner.stop(config.SHUTDOWN_GRACE_SECONDS * 1000);
+      await pool.destroy();
+      await stopped;
+      db.close();
+    })();
+    return closing;
+  };
+
+  return { url, generatedApiKey: generated, core, runner, close };
+}

@@ -1,0 +1,42 @@
+/** Jobs are typed by name; adding a name without a handler fails to compile. */
+export interface JobData {
+  'process-image': { tenant: string; imageId: string };
+}
+export type JobName = keyof JobData;
+export type Job<N extends JobName = JobName> = { name: N; data: JobData[N] };
+
+export interface ReceivedJob {
+  id: string;
+  job: Job;
+  /** Opaque lease token; only the current holder can delete or extend. */
+  receiptHandle: string;
+  /** How many times this message has been delivered, this delivery included (SQS's ApproximateReceiveCount). */
+  receiveCount: number;
+}
+
+export interface DeadLetter {
+  id: string;
+  job: Job;
+  receiveCount: number;
+  lastError: string | null;
+  deadLetteredAt: number;
+}
+
+/**
+ * At-least-once queue with SQS semantics: a received job is invisible for the visibility
+ * timeout, then delivered again unless deleted; after `maxReceives` deliveries it moves to
+ * the dead-letter queue instead.
+ */
+export interface JobQueue {
+  send(job: Job, options?: { delaySeconds?: number }): Promise<string>;
+  receive(options: { max: number; visibilityTimeoutSeconds: number }): Promise<ReceivedJob[]>;
+  delete(receiptHandle: string): Promise<boolean>;
+  changeVisibility(receiptHandle: string, seconds: number, lastError?: string): Promise<boolean>;
+  /** Moves the job to the dead-letter queue now (the last attempt failed). */
+  deadLetter(receiptHandle: string, reason: string): Promise<boolean>;
+  /** Drops queued jobs for a deleted image (a no-op where the queue cannot, e.g. SQS: the job then finds no image). */
+  deleteJobsFor(imageId: string): Promise<number>;
+  listDeadLetters(limit: number): Promise<DeadLetter[]>;
+  /** Moves dead letters back to the main queue with a fresh receive count. */
+  redrive(ids?: string[]): Promise<number>;
+}

@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { workerData } from 'node:worker_threads';
+import sharp from 'sharp';
+import { FsBlobStore } from '../adapters/local/fs-blob-store.ts';
+import { openDatabase } from '../adapters/local/sqlite-database.ts';
+import { SqliteImageRepository } from '../adapters/local/sqlite-image-repository.ts';
+import { type JobOutcome, type ProcessingDeps, runProcessImageJob } from '../core/processing.ts';
+import { SharpPipeline } from '../core/sharp-pipeline.ts';
+import { systemClock } from '../ports/clock.ts';
+import type { Job } from '../ports/job-queue.ts';
+
+/** What the main thread hands each worker at start-up (plain data: it crosses threads). */
+export interface WorkerSettings {
+  dataDir: string;
+  maxPixels: number;
+  maxAttempts: number;
+  retryBaseDelayMs: number;
+}
+
+export interface WorkerTask {
+  job: Job;
+  attempt: number;
+}
+
+// libvips keeps a cache of recent operations; each upload is a new file so it never hits,
+// and it holds memory. Parallelism comes from the pool, one image per worker thread.
+sharp.cache(false);
+
+let deps: ProcessingDeps | undefined;
+
+/** Opens this thread's own SQLite connection and blob store on first use. */
+function dependencies(): ProcessingDeps {
+  if (deps) return deps;
+  const settings = workerData as WorkerSettings;
+  deps = {
+    repo: new SqliteImageRepository(openDatabase(join(settings.dataDir, 'db.sqlite'))),
+    blobs: new FsBlobStore(join(settings.dataDir, 'files')),
+    pipeline: new SharpPipeline(settings.maxPixels),
+    clock: systemClock,
+    maxPixels: settings.maxPixels,
+    maxAttempts: settings.maxAttempts,
+    retryBaseDelayMs: settings.retryBaseDelayMs,
+  };
+  return deps;
+}
+
+/** Runs one job in this worker thread; the outcome is plain data for the main thread's queue. */
+export default async function processTask(task: WorkerTask): Promise<JobOutcome> {
+  switch (task.job.name) {
+    case 'process-image':
+      return runProcessImageJob(dependencies(), task.job.data, task.attempt);
+  }
+}
