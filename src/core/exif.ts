@@ -21,7 +21,15 @@ type RawExif = Record<string, unknown> & { latitude?: number; longitude?: number
 
 const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim().slice(0, 200) : null);
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const date = (v: unknown) => (v instanceof Date && !Number.isNaN(v.getTime()) ? v.toISOString() : null);
+const pad = (n: number) => String(n).padStart(2, '0');
+/**
+ * EXIF dates carry no time zone: they are the camera's wall clock. exifr builds them in
+ * local time, so read them back with local getters and report them without a zone.
+ */
+const date = (v: unknown) =>
+  v instanceof Date && !Number.isNaN(v.getTime())
+    ? `${v.getFullYear()}-${pad(v.getMonth() + 1)}-${pad(v.getDate())}T${pad(v.getHours())}:${pad(v.getMinutes())}:${pad(v.getSeconds())}`
+    : null;
 
 /** The EXIF fields users ask about; null when the file has none. Malformed EXIF is ignored, not fatal. */
 export async function readExif(path: string): Promise<ExifSummary | null> {

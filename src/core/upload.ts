@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { CoreDeps } from './deps.ts';
 import {
   ConflictError,
@@ -45,7 +45,11 @@ export interface IncomingUpload {
   query: { expires?: string; signature?: string };
   contentType: string | undefined;
   contentLength: number | undefined;
-  body: Readable | null;
+  /**
+   * Opened only after every check that needs no bytes has passed: an untouched body lets
+   * the HTTP server drain it and answer cleanly instead of cutting the connection.
+   */
+  openBody: () => Readable | null;
 }
 
 /**
@@ -78,19 +82,20 @@ export async function receiveUpload(deps: CoreDeps, upload: IncomingUpload): Pro
       `Content-Length ${upload.contentLength} exceeds MAX_UPLOAD_BYTES (${max} bytes)`,
     );
   }
-  if (!upload.body) throw new UnsupportedMediaTypeError('body: the upload is empty', 'EMPTY_UPLOAD');
   if (!(await deps.repo.claimUpload(imageId, deps.clock.now()))) {
     throw new ConflictError('Another upload to this URL is in progress or finished', 'UPLOAD_URL_USED');
   }
 
   const key = storageKey(record.tenant, imageId, 'original');
   let size: number;
+  const body = upload.openBody() ?? Readable.from([]);
   try {
     const guard = new UploadGuard(record.fileType, max);
-    upload.body.once('error', (error) => guard.destroy(error));
-    const stored = await deps.blobs.write(key, upload.body.pipe(guard));
-    size = stored.size;
+    body.once('error', (error) => guard.destroy(error));
+    size = (await deps.blobs.write(key, body.pipe(guard))).size;
   } catch (error) {
+    // Past a rejection mid-stream the rest of the body is unwanted; dropping it closes the connection.
+    body.destroy();
     await deps.repo.releaseUpload(imageId);
     throw error;
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,6 +16,9 @@ export class FsBlobStore implements BlobStore {
 
   constructor(private readonly root: string) {
     this.tmpDir = join(root, '.tmp');
+    // Created up front so write() can attach to its source stream before any await: an
+    // error on a stream with no listener yet would crash the process.
+    mkdirSync(this.tmpDir, { recursive: true });
   }
 
   private pathOf(key: string): string {
@@ -25,7 +28,6 @@ export class FsBlobStore implements BlobStore {
 
   async write(key: string, body: Readable | Buffer): Promise<BlobInfo> {
     const target = this.pathOf(key);
-    await mkdir(this.tmpDir, { recursive: true });
     const temp = join(this.tmpDir, randomUUID());
     try {
       const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;

@@ -17,13 +17,15 @@ export function fileRoutes(deps: CoreDeps) {
     const imageId = c.req.param('imageId');
     if (!UUID.test(imageId)) throw new NotFoundError('No such upload URL');
     const length = c.req.header('content-length');
-    const body = c.req.raw.body;
     await receiveUpload(deps, {
       imageId,
       query: c.req.query(),
       contentType: c.req.header('content-type'),
       contentLength: length === undefined ? undefined : Number(length),
-      body: body ? Readable.fromWeb(body as NodeWebStream<Uint8Array>) : null,
+      openBody: () => {
+        const body = c.req.raw.body;
+        return body ? Readable.fromWeb(body as NodeWebStream<Uint8Array>) : null;
+      },
     });
     return c.json({ imageId, status: 'uploaded' }, 200);
   });

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture, scaledPhoto } from './helpers/images.ts';
+import { putBytes, startTestServer, streamPut, type TestServer } from './helpers/server.ts';
+
+async function errorOf(res: Response) {
+  return {
+    status: res.status,
+    ...((await res.json()) as { error: { code: string; message: string } }).error,
+  };
+}
+
+describe('Signed upload URLs', () => {
+  let server: TestServer;
+  const photo = fixture('coffee.jpg');
+  beforeAll(async () => {
+    server = await startTestServer({ MAX_UPLOAD_BYTES: String(200 * 1024) });
+  });
+  afterAll(() => server.stop());
+
+  async function newUpload(fileType = 'image/jpeg') {
+    const res = await server.api.createUpload('photo', fileType);
+    return res.body as { imageId: string; uploadUrl: string };
+  }
+
+  it('rejects a tampered signature with 403 and keeps the URL usable', async () => {
+    const { imageId, uploadUrl } = await newUpload();
+    const tampered = uploadUrl.replace(/signature=(.)/, (_m, c) => `signature=${c === 'A' ? 'B' : 'A'}`);
+    expect(await errorOf(await putBytes(tampered, photo, 'image/jpeg'))).toMatchObject({
+      status: 403,
+      code: 'INVALID_SIGNATURE',
+    });
+    const otherImage = uploadUrl.replace(imageId, (await newUpload()).imageId);
+    expect((await putBytes(otherImage, photo, 'image/jpeg')).status).toBe(403);
+    const longer = uploadUrl.replace(/expires=(\d+)/, (_m, e) => `expires=${Number(e) + 3600}`);
+    expect((await putBytes(longer, photo, 'image/jpeg')).status).toBe(403);
+    expect((await putBytes(uploadUrl.split('?')[0] as string, photo, 'image/jpeg')).status).toBe(403);
+    expect((await putBytes(uploadUrl, photo, 'image/jpeg')).status).toBe(200);
+  });
+
+  it('rejects an expired URL with 403', async () => {
+    const { imageId } = await newUpload();
+    const past = Math.floor(Date.now() / 1000) - 1;
+    const expired = server.core.signer.uploadUrl(imageId, past);
+    expect(await errorOf(await putBytes(expired, photo, 'image/jpeg'))).toMatchObject({
+      status: 403,
+      code: 'EXPIRED_SIGNATURE',
+      message: expect.stringContaining('expires'),
+    });
+  });
+
+  it('accepts exactly one upload: a second PUT is 409', async () => {
+    const { imageId, uploadUrl } = await newUpload();
+    expect((await putBytes(uploadUrl, photo, 'image/jpeg')).status).toBe(200);
+    expect(await errorOf(await putBytes(uploadUrl, photo, 'image/jpeg'))).toMatchObject({
+      status: 409,
+      code: 'UPLOAD_URL_USED',
+    });
+    await server.api.waitFor(imageId);
+  });
+
+  it('lets only one of two concurrent PUTs win', async () => {
+    const { uploadUrl } = await newUpload();
+    const results = await Promise.all([1, 2, 3].map(() => putBytes(uploadUrl, photo, 'image/jpeg')));
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 409, 409]);
+  });
+
+  it('answers 415 when Content-Type differs from the signed type', async () => {
+    const { imageId, uploadUrl } = await newUpload('image/png');
+    expect(await errorOf(await putBytes(uploadUrl, photo, 'image/jpeg'))).toMatchObject({
+      status: 415,
+      code: 'CONTENT_TYPE_MISMATCH',
+      message: expect.stringContaining('Content-Type'),
+    });
+    expect((await server.api.get(`/images/${imageId}/status`)).body.status).toBe('pending');
+  });
+
+  it('answers 415 when the bytes are not the declared type, and stores nothing', async () => {
+    const { imageId, uploadUrl } = await newUpload('image/jpeg');
+    const html = Buffer.from('<html><script>alert(1)</script></html>'.repeat(10));
+    expect(await errorOf(await putBytes(uploadUrl, html, 'image/jpeg'))).toMatchObject({
+      status: 415,
+      code: 'CONTENT_MISMATCH',
+      message: expect.stringContaining('body'),
+    });
+    const png = await scaledPhoto(40, 40).then((b) => b);
+    expect((await putBytes(uploadUrl, png, 'image/jpeg')).status).toBe(200);
+    await server.api.waitFor(imageId);
+  });
+
+  it('answers 400 for an empty body', async () => {
+    const { uploadUrl } = await newUpload();
+    expect(await errorOf(await putBytes(uploadUrl, Buffer.alloc(0), 'image/jpeg'))).toMatchObject({
+      status: 400,
+      code: 'EMPTY_UPLOAD',
+    });
+  });
+
+  it('answers 413 for a body over MAX_UPLOAD_BYTES, declared or streamed', async () => {
+    const { uploadUrl } = await newUpload();
+    const big = await scaledPhoto(1600, 1600, 100);
+    expect(big.length).toBeGreaterThan(200 * 1024);
+    expect(await errorOf(await putBytes(uploadUrl, big, 'image/jpeg'))).toMatchObject({
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+    });
+
+    // Without Content-Length the limit is enforced while streaming.
+    const streamed = await streamPut(uploadUrl, big, 'image/jpeg');
+    expect(streamed.status).toBe(413);
+    expect(streamed.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await putBytes(uploadUrl, photo, 'image/jpeg')).status).toBe(200);
+  });
+
+  it('answers 404 for an upload URL whose image was deleted', async () => {
+    const { imageId, uploadUrl } = await newUpload();
+    expect((await server.api.request('DELETE', `/images/${imageId}`)).status).toBe(200);
+    expect((await putBytes(uploadUrl, photo, 'image/jpeg')).status).toBe(404);
+  });
+});
