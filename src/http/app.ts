@@ -66,10 +66,9 @@ export function createApp(deps: AppDeps) {
       errorResponse(c, new PayloadTooLargeError(`body: JSON bodies are limited to ${MAX_JSON_BODY} bytes`)),
   });
   const auth = requireApiKey(deps.keys, deps.buckets, deps.core.clock);
-  app.use('/images', auth);
+  // In Hono '/images/*' also matches '/images'; registering both would charge twice.
   app.use('/images/*', auth, limitJson);
-  app.use('/keys', auth, requireAdmin, limitJson);
-  app.use('/keys/*', auth, requireAdmin);
+  app.use('/keys/*', auth, requireAdmin, limitJson);
 
   app.route('/', imageRoutes(deps.core));
   app.route('/', keyRoutes(deps.keys, deps.core.clock, deps.keyDefaults));

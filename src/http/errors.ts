@@ -18,8 +18,17 @@ export function handleError(logger: Logger) {
   };
 }
 
+/** What users call each part of the request that Hono's validator targets. */
+const TARGET_NAMES: Record<string, string> = {
+  json: 'body',
+  query: 'query string',
+  param: 'path',
+  header: 'headers',
+};
+
 /** Turns zod issues into one message that names each offending field. */
-export function validationError(error: ZodError, where: string): ValidationError {
+export function validationError(error: ZodError, target: string): ValidationError {
+  const where = TARGET_NAMES[target] ?? target;
   const parts = error.issues.slice(0, 5).map((issue) => {
     const field = issue.path.map(String).join('.') || where;
     return issue.message.startsWith(`${field}:`) ? issue.message : `${field}: ${issue.message}`;

@@ -177,7 +177,7 @@ export class SqliteImageRepository implements ImageRepository {
     return this.db
       .transaction(() => {
         const row = this.stmt.getById.get(imageId);
-        if (!row || row.status !== 'processing') return false;
+        if (row?.status !== 'processing') return false;
         const steps = { ...(JSON.parse(row.steps) as Steps), [update.step]: update.state };
         const variants = new Set([...(JSON.parse(row.variants) as Variant[]), ...(update.variants ?? [])]);
         const sets = ['steps = @steps', 'variants = @variants', 'updated_at = @now', 'message = @message'];

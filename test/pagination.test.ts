@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture } from './helpers/images.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+
+describe('Listing images', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.stop());
+
+  async function createPending(n: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) ids.push((await server.api.createUpload(`img-${i}.jpg`)).body.imageId);
+    return ids;
+  }
+
+  async function pageThrough(limit: number, onPage?: (page: number) => Promise<void>, extra = '') {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let page = 0;
+    do {
+      const query = `?limit=${limit}${cursor ? `&lastEvaluatedKey=${cursor}` : ''}${extra}`;
+      const res = await server.api.get(`/images${query}`);
+      expect(res.status).toBe(200);
+      expect(res.body.count).toBe(res.body.images.length);
+      expect(res.body.images.length).toBeLessThanOrEqual(limit);
+      seen.push(...res.body.images.map((i: { imageId: string }) => i.imageId));
+      cursor = res.body.lastEvaluatedKey;
+      await onPage?.(page++);
+    } while (cursor);
+    return seen;
+  }
+
+  it('pages newest first with an opaque cursor, stable while new images arrive', async () => {
+    const existing = await createPending(25);
+    const arrivedDuring: string[] = [];
+    const seen = await pageThrough(10, async () => {
+      arrivedDuring.push(...(await createPending(3)));
+    });
+    // Everything that existed when listing began appears exactly once, newest first;
+    // images created meanwhile are newer than the cursor and never shift later pages.
+    expect(seen).toEqual([...existing].reverse());
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.some((id) => arrivedDuring.includes(id))).toBe(false);
+  });
+
+  it('defaults to 10 per page and caps nothing silently', async () => {
+    const res = await server.api.get('/images');
+    expect(res.body.count).toBe(10);
+    expect(res.body.lastEvaluatedKey).toEqual(expect.any(String));
+  });
+
+  it('omits lastEvaluatedKey on the last page', async () => {
+    const res = await server.api.get('/images?limit=100');
+    expect(res.body.lastEvaluatedKey).toBeUndefined();
+  });
+
+  it('filters by status, with the same pagination', async () => {
+    const done = await server.api.upload(fixture('coffee.jpg'));
+    await server.api.waitFor(done);
+    const completed = await pageThrough(1, undefined, '&status=completed');
+    expect(completed).toEqual([done]);
+    const pending = await pageThrough(7, undefined, '&status=pending');
+    expect(pending).not.toContain(done);
+    expect(pending.length).toBeGreaterThanOrEqual(25);
+  });
+});
