@@ -12,6 +12,7 @@ import { errorResponse, handleError } from './errors.ts';
 import { createRouter } from './router.ts';
 import { fileRoutes } from './routes/files.ts';
 import { imageRoutes } from './routes/images.ts';
+import { jobRoutes } from './routes/jobs.ts';
 import { type KeyDefaults, keyRoutes } from './routes/keys.ts';
 
 export interface AppDeps {
@@ -69,9 +70,11 @@ export function createApp(deps: AppDeps) {
   // In Hono '/images/*' also matches '/images'; registering both would charge twice.
   app.use('/images/*', auth, limitJson);
   app.use('/keys/*', auth, requireAdmin, limitJson);
+  app.use('/jobs/*', auth, requireAdmin, limitJson);
 
   app.route('/', imageRoutes(deps.core));
   app.route('/', keyRoutes(deps.keys, deps.core.clock, deps.keyDefaults));
+  app.route('/', jobRoutes(deps.core));
   app.route('/', fileRoutes(deps.core));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {

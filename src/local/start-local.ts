@@ -43,9 +43,12 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
   const queue = new SqliteJobQueue(db, clock, config.JOB_MAX_ATTEMPTS);
   // Known only once listening when PORT is 0 (tests); no URL is signed before that.
   let baseUrl = config.PUBLIC_URL ?? '';
+  const blobs = new FsBlobStore(join(dataDir, 'files'));
+  // One server owns a DATA_DIR; before its workers start, any temp file is a crash leftover.
+  await blobs.removeTempFiles();
   const core: CoreDeps = {
     repo: new SqliteImageRepository(db),
-    blobs: new FsBlobStore(join(dataDir, 'files')),
+    blobs,
     queue,
     signer: new UrlSigner(loadSigningSecret(dataDir, config.SIGNING_SECRET), () => baseUrl),
     clock,

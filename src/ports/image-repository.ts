@@ -63,6 +63,8 @@ export interface ImageRepository {
   /** processing → uploaded: the queue will deliver the job again. */
   scheduleRetry(imageId: string, message: string, now: number): Promise<boolean>;
   fail(imageId: string, error: ImageErrorInfo, now: number): Promise<boolean>;
+  /** failed → uploaded with attempts reset, for a dead-lettered job that is redriven. */
+  reopen(imageId: string, now: number): Promise<boolean>;
 
   /** Images whose retention ran out, and pending uploads nobody completed. */
   findExpired(

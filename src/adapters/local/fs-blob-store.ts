@@ -67,6 +67,12 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  /** Removes half-written temp files a crashed process left; call only when no write is running. */
+  async removeTempFiles(): Promise<void> {
+    await rm(this.tmpDir, { recursive: true, force: true });
+    await mkdir(this.tmpDir, { recursive: true });
+  }
+
   async deletePrefix(prefix: string): Promise<void> {
     await rm(this.pathOf(prefix), { recursive: true, force: true });
   }

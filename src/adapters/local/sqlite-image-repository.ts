@@ -101,6 +101,11 @@ export class SqliteImageRepository implements ImageRepository {
         `UPDATE images SET status = 'failed', error = ?, message = ?, updated_at = ?
          WHERE image_id = ? AND status IN ('uploaded', 'processing')`,
       ),
+      reopen: db.prepare<[number, string]>(
+        `UPDATE images SET status = 'uploaded', attempts = 0, error = NULL, updated_at = ?,
+           message = 'Queued for processing again (redriven)'
+         WHERE image_id = ? AND status = 'failed'`,
+      ),
       expired: db.prepare<[number, number, number], { tenant: string; image_id: string }>(
         `SELECT tenant, image_id FROM images WHERE expires_at IS NOT NULL AND expires_at <= ?
          UNION ALL
@@ -210,6 +215,10 @@ export class SqliteImageRepository implements ImageRepository {
 
   async fail(imageId: string, error: ImageErrorInfo, now: number): Promise<boolean> {
     return this.stmt.fail.run(JSON.stringify(error), `Failed: ${error.message}`, now, imageId).changes === 1;
+  }
+
+  async reopen(imageId: string, now: number): Promise<boolean> {
+    return this.stmt.reopen.run(now, imageId).changes === 1;
   }
 
   async findExpired(now: number, pendingCreatedBefore: number, limit: number) {
