@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/core/config.ts';
+import { spawnServer } from './helpers/process.ts';
+
+describe('Function: loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 3000,
+      HOST: '127.0.0.1',
+      DATA_DIR: './data',
+      MAX_UPLOAD_BYTES: 25 * 1024 * 1024,
+      MAX_PIXELS: 100_000_000,
+      RETENTION_DAYS: 30,
+      UPLOAD_URL_TTL: 3600,
+      ANALYSIS: 'none',
+      LOG_LEVEL: 'info',
+    });
+    expect(config.PUBLIC_URL).toBeUndefined();
+    expect(config.WORKERS).toBeGreaterThanOrEqual(1);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['MAX_UPLOAD_BYTES', '-1'],
+    ['WORKERS', '0'],
+    ['PUBLIC_URL', 'ftp://example.com'],
+    ['API_KEY', 'short'],
+    ['SIGNING_SECRET', 'too-short'],
+    ['LOG_LEVEL', 'loud'],
+    ['ANALYSIS', 'everything'],
+  ])('rejects %s=%s, naming the variable', (key, value) => {
+    expect(() => loadConfig({ [key]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [key]: value })).toThrow(`Environment variable ${key}`);
+  });
+
+  it('strips a trailing slash from PUBLIC_URL', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://img.example.com/' }).PUBLIC_URL).toBe('https://img.example.com');
+  });
+
+  it('stops the server at start with a message naming the bad variable', async () => {
+    await expect(spawnServer({ MAX_PIXELS: 'lots' })).rejects.toThrow(
+      /Environment variable MAX_PIXELS is invalid/,
+    );
+  });
+});
