@@ -12,7 +12,7 @@ function thumbnails(deps: CoreDeps, record: ImageRecord) {
   };
 }
 
-/** One item of `GET /images`. */
+/** One item of `GET /images`: the fields every representation shares. */
 export function presentListItem(deps: CoreDeps, record: ImageRecord) {
   return {
     imageId: record.imageId,
@@ -28,18 +28,12 @@ export function presentListItem(deps: CoreDeps, record: ImageRecord) {
 /** `GET /images/{imageId}`. */
 export function presentImage(deps: CoreDeps, record: ImageRecord) {
   return {
-    imageId: record.imageId,
-    fileName: record.fileName,
-    fileType: record.fileType,
-    size: record.size,
-    status: record.status,
+    ...presentListItem(deps, record),
     downloadUrl: variantUrl(deps, record, 'original'),
-    thumbnails: thumbnails(deps, record),
     webpUrl: variantUrl(deps, record, 'webp'),
     metadata: record.metadata,
     placeholder: record.placeholder,
     analysis: record.analysis,
-    uploadedAt: iso(record.uploadedAt),
     processedAt: iso(record.processedAt),
     expiresAt: iso(record.expiresAt),
   };

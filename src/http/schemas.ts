@@ -66,17 +66,18 @@ const Status = z.enum(IMAGE_STATUSES);
 const StepState = z.enum(['pending', 'processing', 'completed', 'failed', 'skipped']);
 const ErrorInfo = z.object({ code: z.string(), message: z.string() });
 
-export const ListItemSchema = z
-  .object({
-    imageId: z.uuid(),
-    fileName: z.string(),
-    fileType: z.string(),
-    size: z.number().int().nullable(),
-    status: Status,
-    uploadedAt: z.iso.datetime().nullable(),
-    thumbnails: Thumbnails,
-  })
-  .openapi('ImageSummary');
+/** Fields every image representation shares. */
+const ImageFields = {
+  imageId: z.uuid(),
+  fileName: z.string(),
+  fileType: z.string(),
+  size: z.number().int().nullable(),
+  status: Status,
+  uploadedAt: z.iso.datetime().nullable(),
+  thumbnails: Thumbnails,
+};
+
+export const ListItemSchema = z.object(ImageFields).openapi('ImageSummary');
 
 export const ListResponseSchema = z
   .object({
@@ -100,13 +101,8 @@ const Exif = z.object({
 
 export const ImageDetailSchema = z
   .object({
-    imageId: z.uuid(),
-    fileName: z.string(),
-    fileType: z.string(),
-    size: z.number().int().nullable(),
-    status: Status,
+    ...ImageFields,
     downloadUrl: z.url().nullable(),
-    thumbnails: Thumbnails,
     webpUrl: z.url().nullable(),
     metadata: z
       .object({
@@ -121,7 +117,6 @@ export const ImageDetailSchema = z
       .nullable(),
     placeholder: z.object({ thumbhash: z.string(), dominantColor: z.string() }).nullable(),
     analysis: z.unknown().nullable(),
-    uploadedAt: z.iso.datetime().nullable(),
     processedAt: z.iso.datetime().nullable(),
     expiresAt: z.iso.datetime().nullable(),
   })

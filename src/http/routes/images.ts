@@ -3,6 +3,7 @@ import type { CoreDeps } from '../../core/deps.ts';
 import { deleteImage, getImage, listImages } from '../../core/images.ts';
 import { createUpload } from '../../core/upload.ts';
 import type { AuthVariables } from '../auth.ts';
+import { commonErrors, json, security } from '../openapi.ts';
 import { presentImage, presentListItem, presentStatus } from '../presenters.ts';
 import { createRouter } from '../router.ts';
 import {
@@ -17,18 +18,7 @@ import {
   UploadResponseSchema,
 } from '../schemas.ts';
 
-const json = <T>(schema: T, description: string) => ({
-  content: { 'application/json': { schema } },
-  description,
-});
-const errors = {
-  400: json(ErrorSchema, 'Invalid request; the message names the field'),
-  401: json(ErrorSchema, 'Missing x-api-key'),
-  403: json(ErrorSchema, 'Invalid or revoked API key'),
-  429: json(ErrorSchema, 'Rate limit or daily quota exceeded'),
-};
 const notFound = { 404: json(ErrorSchema, 'No such image for this key') };
-const security = [{ apiKey: [] }];
 
 const uploadRoute = createRoute({
   method: 'post',
@@ -36,7 +26,7 @@ const uploadRoute = createRoute({
   summary: 'Create an image record and a signed upload URL',
   security,
   request: { body: { ...json(UploadRequestSchema, 'File name and type'), required: true } },
-  responses: { 200: json(UploadResponseSchema, 'Signed URL to PUT the bytes to'), ...errors },
+  responses: { 200: json(UploadResponseSchema, 'Signed URL to PUT the bytes to'), ...commonErrors },
 });
 
 const listRoute = createRoute({
@@ -45,7 +35,7 @@ const listRoute = createRoute({
   summary: 'List images, newest first',
   security,
   request: { query: ListQuerySchema },
-  responses: { 200: json(ListResponseSchema, 'A page of images'), ...errors },
+  responses: { 200: json(ListResponseSchema, 'A page of images'), ...commonErrors },
 });
 
 const getRoute = createRoute({
@@ -54,7 +44,7 @@ const getRoute = createRoute({
   summary: 'Get an image with signed URLs, metadata and analysis',
   security,
   request: { params: ImageIdParamSchema },
-  responses: { 200: json(ImageDetailSchema, 'The image'), ...errors, ...notFound },
+  responses: { 200: json(ImageDetailSchema, 'The image'), ...commonErrors, ...notFound },
 });
 
 const statusRoute = createRoute({
@@ -63,7 +53,7 @@ const statusRoute = createRoute({
   summary: 'Processing status, per step',
   security,
   request: { params: ImageIdParamSchema },
-  responses: { 200: json(StatusResponseSchema, 'Processing status'), ...errors, ...notFound },
+  responses: { 200: json(StatusResponseSchema, 'Processing status'), ...commonErrors, ...notFound },
 });
 
 const deleteRoute = createRoute({
@@ -72,7 +62,7 @@ const deleteRoute = createRoute({
   summary: 'Delete an image, its files and queued jobs',
   security,
   request: { params: ImageIdParamSchema },
-  responses: { 200: json(DeleteResponseSchema, 'Deleted'), ...errors, ...notFound },
+  responses: { 200: json(DeleteResponseSchema, 'Deleted'), ...commonErrors, ...notFound },
 });
 
 /** The `/images` routes; authentication is applied by the app before these run. */

@@ -2,15 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { redriveDeadLetters } from '../../core/dead-letters.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import type { AuthVariables } from '../auth.ts';
+import { commonErrors, json, security } from '../openapi.ts';
 import { createRouter } from '../router.ts';
-import { ErrorSchema } from '../schemas.ts';
-
-const json = <T>(schema: T, description: string) => ({
-  content: { 'application/json': { schema } },
-  description,
-});
-const security = [{ apiKey: [] }];
-const errors = { 400: json(ErrorSchema, 'Invalid request'), 403: json(ErrorSchema, 'Not an admin key') };
 
 const DeadLetterSchema = z
   .object({
@@ -35,7 +28,7 @@ export function jobRoutes(deps: CoreDeps) {
       security,
       responses: {
         200: json(z.object({ deadLetters: z.array(DeadLetterSchema) }), 'Dead letters, oldest first'),
-        ...errors,
+        ...commonErrors,
       },
     }),
     async (c) => {
@@ -66,7 +59,7 @@ export function jobRoutes(deps: CoreDeps) {
       },
       responses: {
         200: json(z.object({ redriven: z.number().int() }), 'How many were sent back'),
-        ...errors,
+        ...commonErrors,
       },
     }),
     async (c) => {

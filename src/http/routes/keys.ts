@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { ApiKeyRecord, KeyStore } from '../../ports/key-store.ts';
 import type { AuthVariables } from '../auth.ts';
+import { commonErrors, json, security } from '../openapi.ts';
 import { createRouter } from '../router.ts';
 import {
   CreatedKeySchema,
@@ -12,13 +13,6 @@ import {
   KeyIdParamSchema,
   KeySchema,
 } from '../schemas.ts';
-
-const json = <T>(schema: T, description: string) => ({
-  content: { 'application/json': { schema } },
-  description,
-});
-const security = [{ apiKey: [] }];
-const errors = { 400: json(ErrorSchema, 'Invalid request'), 403: json(ErrorSchema, 'Not an admin key') };
 
 export interface KeyDefaults {
   rateLimitRps: number;
@@ -47,7 +41,7 @@ export function keyRoutes(keys: KeyStore, clock: Clock, defaults: KeyDefaults) {
       summary: 'Create an API key (admin)',
       security,
       request: { body: { ...json(CreateKeyRequestSchema, 'Key name and optional limits'), required: true } },
-      responses: { 201: json(CreatedKeySchema, 'The new key; apiKey is shown only here'), ...errors },
+      responses: { 201: json(CreatedKeySchema, 'The new key; apiKey is shown only here'), ...commonErrors },
     }),
     async (c) => {
       const input = c.req.valid('json');
@@ -78,7 +72,7 @@ export function keyRoutes(keys: KeyStore, clock: Clock, defaults: KeyDefaults) {
       path: '/keys',
       summary: 'List API keys (admin); secrets are never returned',
       security,
-      responses: { 200: json(z.object({ keys: z.array(KeySchema) }), 'All keys'), ...errors },
+      responses: { 200: json(z.object({ keys: z.array(KeySchema) }), 'All keys'), ...commonErrors },
     }),
     async (c) => c.json({ keys: (await keys.list()).map(presentKey) }, 200),
   );
@@ -94,7 +88,7 @@ export function keyRoutes(keys: KeyStore, clock: Clock, defaults: KeyDefaults) {
         200: json(z.object({ message: z.string(), keyId: z.string() }), 'Revoked'),
         404: json(ErrorSchema, 'No such key'),
         409: json(ErrorSchema, 'The admin key cannot be revoked here'),
-        ...errors,
+        ...commonErrors,
       },
     }),
     async (c) => {
