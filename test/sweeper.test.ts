@@ -6,6 +6,7 @@ import { FsBlobStore } from '../src/adapters/local/fs-blob-store.ts';
 import { openDatabase, type SqliteDatabase } from '../src/adapters/local/sqlite-database.ts';
 import { SqliteImageRepository } from '../src/adapters/local/sqlite-image-repository.ts';
 import { SqliteJobQueue } from '../src/adapters/local/sqlite-job-queue.ts';
+import { requeueStrandedUploads } from '../src/adapters/local/stranded-uploads.ts';
 import type { CoreDeps } from '../src/core/deps.ts';
 import { initialSteps, storageKey } from '../src/core/image.ts';
 import { sweepExpired } from '../src/core/sweeper.ts';
@@ -83,6 +84,23 @@ describe('Function: sweepExpired', () => {
     clock.time += 16 * 60 * 1000;
     expect(await sweepExpired(deps)).toBe(1);
     expect(await deps.repo.getById('abandoned')).toBeNull();
+  });
+
+  it('re-enqueues an uploaded image whose job was lost, and only that one', async () => {
+    await uploaded('has-job', 30);
+    await deps.repo.create({
+      imageId: 'lost',
+      tenant: 't',
+      fileName: 'a',
+      fileType: 'image/jpeg',
+      steps: initialSteps(false),
+      createdAt: clock.now(),
+    });
+    await deps.repo.markUploaded('lost', 1, clock.now(), clock.now() + DAY);
+    expect(await requeueStrandedUploads(db, deps.queue, clock.now() + 1)).toBe(1);
+    expect(await requeueStrandedUploads(db, deps.queue, clock.now() + 1)).toBe(0);
+    const jobs = await deps.queue.receive({ max: 10, visibilityTimeoutSeconds: 1 });
+    expect(jobs.map((j) => j.job.data.imageId).sort()).toEqual(['has-job', 'lost']);
   });
 
   it('works through more expired images than one batch', async () => {

@@ -10,6 +10,7 @@ import { openDatabase } from '../adapters/local/sqlite-database.ts';
 import { SqliteImageRepository } from '../adapters/local/sqlite-image-repository.ts';
 import { SqliteJobQueue } from '../adapters/local/sqlite-job-queue.ts';
 import { SqliteKeyStore } from '../adapters/local/sqlite-key-store.ts';
+import { requeueStrandedUploads } from '../adapters/local/stranded-uploads.ts';
 import { type Config, urlFor } from '../core/config.ts';
 import type { CoreDeps } from '../core/deps.ts';
 import type { JobOutcome } from '../core/processing.ts';
@@ -113,6 +114,11 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
     try {
       const removed = await sweepExpired(core);
       if (removed > 0) logger.info({ removed }, 'swept expired images');
+      const requeued = await requeueStrandedUploads(db, queue, clock.now() - 60_000);
+      if (requeued > 0) {
+        logger.warn({ requeued }, 're-enqueued uploaded images that had no job');
+        runner.wake();
+      }
     } catch (err) {
       logger.error({ err }, 'sweep failed');
     }

@@ -1,0 +1,25 @@
+import type { JobQueue } from '../../ports/job-queue.ts';
+import type { SqliteDatabase } from './sqlite-database.ts';
+
+/**
+ * Finds images that are `uploaded` but have no job, which only a crash between storing the
+ * upload and enqueueing its job can cause, and enqueues them again. Local only: the images
+ * and jobs share one SQLite file, so one query can see both. (On AWS the S3 event is the
+ * enqueue, so there is no such gap.)
+ */
+export async function requeueStrandedUploads(
+  db: SqliteDatabase,
+  queue: JobQueue,
+  olderThan: number,
+): Promise<number> {
+  const stranded = db
+    .prepare<[number], { tenant: string; image_id: string }>(
+      `SELECT tenant, image_id FROM images i WHERE status = 'uploaded' AND updated_at < ?
+       AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.image_id = i.image_id) LIMIT 500`,
+    )
+    .all(olderThan);
+  for (const row of stranded) {
+    await queue.send({ name: 'process-image', data: { tenant: row.tenant, imageId: row.image_id } });
+  }
+  return stranded.length;
+}
