@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { scaledPhoto } from '../test/helpers/images.ts';
+import { ADMIN_KEY, ApiClient } from '../test/helpers/server.ts';
+import { machine, round } from './lib.ts';
+
+/**
+ * API throughput under autocannon (50 connections) against a bare node:http hello world in
+ * the same run. Both servers run as their own processes; autocannon runs here. Then
+ * GET /images/{id} again while the pipeline is saturated with 12 MP images, to show that
+ * processing stays off the event loop.
+ */
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 50;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const HELLO = `require('node:http').createServer((q, s) => { s.writeHead(200, {'content-type':'application/json'}); s.end('{"hello":"world"}'); }).listen(0, '127.0.0.1', function () { console.log(JSON.stringify({ url: 'http://127.0.0.1:' + this.address().port })); });`;
+
+function spawnAndWait(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk) => {
+      out += chunk;
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(out);
+      if (match) resolve({ child, url: match[1] as string });
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+  });
+}
+
+async function load(url: string, headers: Record<string, string> = {}) {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
+  return {
+    requestsPerSecond: round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+const hello = await spawnAndWait(['-e', HELLO]);
+const dataDir = mkdtempSync(join(tmpdir(), 'imgapi-throughput-'));
+const api = await spawnAndWait(['--import', 'tsx', 'src/server.ts'], {
+  PORT: '0',
+  DATA_DIR: dataDir,
+  API_KEY: ADMIN_KEY,
+  LOG_LEVEL: 'info',
+  RATE_LIMIT_RPS: '10000000',
+  RATE_LIMIT_BURST: '10000000',
+});
+const client = new ApiClient(api.url, ADMIN_KEY);
+const small = await scaledPhoto(320, 240);
+const ids = await Promise.all(Array.from({ length: 120 }, () => client.upload(small)));
+for (const id of ids) await client.waitFor(id, ['completed'], 120_000);
+const auth = { 'x-api-key': ADMIN_KEY };
+const one = `${api.url}/images/${ids[0]}`;
+
+const helloResult = await load(hello.url);
+const getResult = await load(one, auth);
+const listResult = await load(`${api.url}/images?limit=100`, auth);
+
+// Saturate the pipeline: enough 12 MP images to keep every worker busy for the whole run.
+const big = await scaledPhoto(4240, 2832, 90);
+const saturating = Promise.all(Array.from({ length: 60 }, () => client.upload(big)));
+await new Promise((r) => setTimeout(r, 1000));
+const busyResult = await load(one, auth);
+const queued = await saturating;
+const stillProcessing = (await client.get('/images?status=processing&limit=100')).body.count;
+const backlog = (await client.get('/images?status=uploaded&limit=100')).body.count;
+
+hello.child.kill('SIGKILL');
+api.child.kill('SIGKILL');
+rmSync(dataDir, { recursive: true, force: true });
+
+console.log(
+  JSON.stringify(
+    {
+      benchmark: 'api-throughput',
+      machine: machine(),
+      connections: CONNECTIONS,
+      durationSeconds: DURATION,
+      helloWorld: helloResult,
+      getImage: {
+        ...getResult,
+        vsHelloWorld: round(getResult.requestsPerSecond / helloResult.requestsPerSecond, 2),
+      },
+      listImages100: {
+        ...listResult,
+        vsHelloWorld: round(listResult.requestsPerSecond / helloResult.requestsPerSecond, 2),
+      },
+      getImageWhilePipelineSaturated: {
+        ...busyResult,
+        p99VsIdle: round(busyResult.p99Ms / Math.max(getResult.p99Ms, 1), 2),
+        imagesQueued: queued.length,
+        stillProcessingAfter: stillProcessing,
+        backlogAfter: backlog,
+      },
+    },
+    null,
+    2,
+  ),
+);

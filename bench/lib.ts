@@ -1,0 +1,42 @@
+import { cpus, totalmem } from 'node:os';
+import sharp from 'sharp';
+
+/** Machine facts every benchmark report starts with: results only compare within one run. */
+export function machine() {
+  return {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    sharp: sharp.versions.sharp,
+    libvips: sharp.versions.vips,
+    mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? 'default',
+  };
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+export const median = (values: number[]) => percentile(values, 50);
+export const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+/** Runs `task` over `items` with at most `concurrency` in flight. */
+export async function mapLimit<T, R>(
+  items: T[],
+  concurrency: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index] as T);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}

@@ -1,0 +1,98 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { scaledPhoto } from '../test/helpers/images.ts';
+import { ADMIN_KEY, ApiClient } from '../test/helpers/server.ts';
+import { machine, round } from './lib.ts';
+
+/**
+ * Memory: RSS of the server process (HTTP + worker threads) while it processes IMAGES
+ * 12 MP JPEGs, a few in flight at a time, each deleted once done so disk stays flat.
+ * Sampled from /proc every second. Goal: ≤ 600 MB and no growth after warm-up.
+ * Set MALLOC_ARENA_MAX in the environment to compare allocator settings.
+ */
+const IMAGES = Number(process.env.BENCH_MEMORY_IMAGES ?? 1000);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'imgapi-memory-'));
+
+const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  cwd: ROOT,
+  env: {
+    ...process.env,
+    PORT: '0',
+    DATA_DIR: dataDir,
+    API_KEY: ADMIN_KEY,
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_RPS: '100000',
+    RATE_LIMIT_BURST: '100000',
+  },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const url = await new Promise<string>((resolve) => {
+  let out = '';
+  child.stdout?.on('data', (chunk) => {
+    out += chunk;
+    const match = /"url":"(http:\/\/[^"]+)"/.exec(out);
+    if (match) resolve(match[1] as string);
+    if (out.length > 1e6) out = '';
+  });
+});
+const rssMb = () => {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+};
+
+const api = new ApiClient(url, ADMIN_KEY);
+const photo = await scaledPhoto(4240, 2832, 90);
+const samples: Array<{ t: number; done: number; rssMb: number }> = [];
+const started = Date.now();
+let done = 0;
+const sampler = setInterval(
+  () => samples.push({ t: Math.round((Date.now() - started) / 1000), done, rssMb: round(rssMb()) }),
+  1000,
+);
+
+let next = 0;
+await Promise.all(
+  Array.from({ length: 4 }, async () => {
+    while (next < IMAGES) {
+      next++;
+      const id = await api.upload(photo);
+      const status = await api.waitFor(id, ['completed', 'failed'], 120_000);
+      if (status.status !== 'completed') throw new Error(JSON.stringify(status));
+      await api.request('DELETE', `/images/${id}`);
+      done++;
+    }
+  }),
+);
+clearInterval(sampler);
+child.kill('SIGKILL');
+rmSync(dataDir, { recursive: true, force: true });
+
+// Warm-up: the first 10% of images. "Flat" compares the mean of the second and last deciles.
+const afterWarmup = samples.filter((s) => s.done >= IMAGES * 0.1);
+const decile = Math.max(1, Math.floor(afterWarmup.length / 10));
+const mean = (xs: typeof samples) => xs.reduce((sum, s) => sum + s.rssMb, 0) / Math.max(1, xs.length);
+const early = mean(afterWarmup.slice(0, decile));
+const late = mean(afterWarmup.slice(-decile));
+console.log(
+  JSON.stringify(
+    {
+      benchmark: 'memory',
+      machine: machine(),
+      images: IMAGES,
+      imageSize: '4240×2832 JPEG q90',
+      seconds: Math.round((Date.now() - started) / 1000),
+      rssMaxMb: round(Math.max(...samples.map((s) => s.rssMb))),
+      rssAfterWarmupFirstDecileMb: round(early),
+      rssLastDecileMb: round(late),
+      growthAfterWarmupPercent: round(((late - early) / early) * 100),
+      goalMb: 600,
+      samplesEvery10s: samples.filter((s) => s.t % 10 === 0).map((s) => [s.t, s.done, s.rssMb]),
+    },
+    null,
+    2,
+  ),
+);

@@ -1,0 +1,118 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { fixture } from '../test/helpers/images.ts';
+import { startTestServer } from '../test/helpers/server.ts';
+import { machine, mapLimit, median, percentile, round } from './lib.ts';
+
+/**
+ * Pipeline vs bare sharp, same machine, same run, alternating rounds.
+ *
+ * Naive side: what a user writes with sharp, per image and from the file each time:
+ * metadata, three thumbnails (150/480/1024 longest edge, fit inside, no enlargement,
+ * JPEG q80 progressive) and a full-size WebP (q80, default effort), `cores` images at once.
+ * Our side: the whole HTTP flow (upload URL → PUT → poll until completed), analysis off,
+ * WORKERS = cores. Same encoder settings on both sides. Per-image latency on both sides is
+ * from the start of the batch to that image being done, so queueing counts on both.
+ */
+const N = Number(process.env.BENCH_IMAGES ?? 16);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const cores = availableParallelism();
+const work = mkdtempSync(join(tmpdir(), 'imgapi-bench-'));
+
+const photos = ['astronaut.jpg', 'chelsea.jpg', 'coffee.jpg', 'rocket.jpg'] as const;
+const inputs: string[] = [];
+for (let i = 0; i < N; i++) {
+  const file = join(work, `input-${i}.jpg`);
+  const bytes = await sharp(fixture(photos[i % photos.length] as (typeof photos)[number]))
+    .resize(4240, 2832, { fit: 'fill' })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+  writeFileSync(file, bytes);
+  inputs.push(file);
+}
+
+async function naive(): Promise<{ wallMs: number; perImageMs: number[] }> {
+  const out = join(work, `naive-${Date.now()}`);
+  mkdirSync(out);
+  const started = performance.now();
+  const perImageMs = await mapLimit(inputs, cores, async (file) => {
+    const name = file.split('/').pop();
+    await sharp(file).metadata();
+    for (const size of [150, 480, 1024]) {
+      await sharp(file)
+        .rotate()
+        .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+        .jpeg({ quality: 80, progressive: true })
+        .toFile(join(out, `${name}-${size}.jpg`));
+    }
+    await sharp(file)
+      .rotate()
+      .webp({ quality: 80 })
+      .toFile(join(out, `${name}.webp`));
+    return performance.now() - started;
+  });
+  const wallMs = performance.now() - started;
+  rmSync(out, { recursive: true });
+  return { wallMs, perImageMs };
+}
+
+async function ours(): Promise<{ wallMs: number; perImageMs: number[] }> {
+  const server = await startTestServer({ WORKERS: String(cores) });
+  const originals = inputs.map((file) => readFileSync(file));
+  const started = performance.now();
+  const perImageMs = await Promise.all(
+    originals.map(async (original) => {
+      const id = await server.api.upload(original);
+      const status = await server.api.waitFor(id, ['completed', 'failed'], 300_000);
+      if (status.status !== 'completed') throw new Error(`image failed: ${JSON.stringify(status)}`);
+      return performance.now() - started;
+    }),
+  );
+  const wallMs = performance.now() - started;
+  await server.stop();
+  return { wallMs, perImageMs };
+}
+
+const rounds: Array<{ naiveMs: number; oursMs: number; ratio: number }> = [];
+const naivePer: number[] = [];
+const oursPer: number[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  // Alternate who goes first so warm caches and machine noise favour neither side.
+  const [a, b] =
+    r % 2 === 0
+      ? [await naive(), await ours()]
+      : await (async () => {
+          const o = await ours();
+          return [await naive(), o] as const;
+        })();
+  naivePer.push(...a.perImageMs);
+  oursPer.push(...b.perImageMs);
+  rounds.push({ naiveMs: round(a.wallMs), oursMs: round(b.wallMs), ratio: round(a.wallMs / b.wallMs, 2) });
+  console.error(`round ${r + 1}: naive ${round(a.wallMs)} ms, ours ${round(b.wallMs)} ms`);
+}
+rmSync(work, { recursive: true, force: true });
+
+const naiveWall = median(rounds.map((r) => r.naiveMs));
+const oursWall = median(rounds.map((r) => r.oursMs));
+const result = {
+  benchmark: 'pipeline-vs-sharp',
+  machine: machine(),
+  images: N,
+  imageSize: '4240×2832 JPEG q90',
+  rounds,
+  median: {
+    naiveWallMs: naiveWall,
+    oursWallMs: oursWall,
+    speedup: round(naiveWall / oursWall, 2),
+    naiveImagesPerSecond: round((N / naiveWall) * 1000, 2),
+    oursImagesPerSecond: round((N / oursWall) * 1000, 2),
+  },
+  perImageMs: {
+    naive: { p50: round(percentile(naivePer, 50)), p95: round(percentile(naivePer, 95)) },
+    ours: { p50: round(percentile(oursPer, 50)), p95: round(percentile(oursPer, 95)) },
+  },
+  seedClaimSecondsPerImage: '5–10',
+};
+console.log(JSON.stringify(result, null, 2));
