@@ -3,7 +3,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { fixture } from '../test/helpers/images.ts';
-import { startTestServer } from '../test/helpers/server.ts';
+import { spawnServer } from '../test/helpers/process.ts';
 import { machine, mapLimit, median, percentile, round } from './lib.ts';
 
 /**
@@ -59,7 +59,20 @@ async function naive(): Promise<{ wallMs: number; perImageMs: number[] }> {
 }
 
 async function ours(): Promise<{ wallMs: number; perImageMs: number[] }> {
-  const server = await startTestServer({ WORKERS: String(cores) });
+  // The server is its own process, as with `npm start` (and with its MALLOC_ARENA_MAX), so
+  // nothing it sets (libvips concurrency is process-wide) leaks into the naive side.
+  const dataDir = mkdtempSync(join(tmpdir(), 'imgapi-bench-data-'));
+  const server = await spawnServer({
+    DATA_DIR: dataDir,
+    WORKERS: process.env.BENCH_OURS_WORKERS ?? String(cores),
+    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
+  });
+  // A deployed server is warm: one untimed image per worker loads sharp and our modules,
+  // as the naive side has sharp loaded in this process already.
+  const warm = await Promise.all(
+    Array.from({ length: cores }, () => server.api.upload(readFileSync(inputs[0] as string))),
+  );
+  for (const id of warm) await server.api.waitFor(id, ['completed'], 60_000);
   const originals = inputs.map((file) => readFileSync(file));
   const started = performance.now();
   const perImageMs = await Promise.all(
@@ -71,7 +84,9 @@ async function ours(): Promise<{ wallMs: number; perImageMs: number[] }> {
     }),
   );
   const wallMs = performance.now() - started;
-  await server.stop();
+  server.child.kill('SIGKILL');
+  await server.exited;
+  rmSync(dataDir, { recursive: true, force: true });
   return { wallMs, perImageMs };
 }
 

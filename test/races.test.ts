@@ -59,7 +59,7 @@ describe('Two deliveries of one job racing', () => {
   });
 
   it('ignores a stale delivery after a newer one started, and any delivery after completion', async () => {
-    expect(await runProcessImageJob(deps, job, 2)).toEqual({ action: 'delete', result: 'completed' });
+    expect(await runProcessImageJob(deps, job, 2)).toMatchObject({ action: 'delete', result: 'completed' });
     expect(await runProcessImageJob(deps, job, 1)).toEqual({ action: 'delete', result: 'skipped' });
     expect(await runProcessImageJob(deps, job, 3)).toEqual({ action: 'delete', result: 'skipped' });
     // Running twice wrote the same keys, no extra files.

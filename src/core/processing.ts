@@ -17,7 +17,7 @@ export interface ProcessingDeps {
 
 /** What the queue should do with the message once the job has run. */
 export type JobOutcome =
-  | { action: 'delete'; result: 'completed' | 'failed' | 'skipped' }
+  | { action: 'delete'; result: 'completed' | 'failed' | 'skipped'; stepMs?: Record<string, number> }
   | { action: 'retry'; delaySeconds: number; reason: string }
   | { action: 'dead-letter'; reason: string };
 
@@ -33,8 +33,8 @@ export async function runProcessImageJob(
   const record = await deps.repo.startProcessing(job.imageId, attempt, deps.clock.now());
   if (!record) return { action: 'delete', result: 'skipped' };
   try {
-    await processImage(deps, record);
-    return { action: 'delete', result: 'completed' };
+    const stepMs = await processImage(deps, record);
+    return { action: 'delete', result: 'completed', stepMs };
   } catch (error) {
     if (error instanceof ImageGoneError) {
       await deps.blobs.deletePrefix(imagePrefix(record.tenant, record.imageId));
@@ -75,8 +75,16 @@ export function backoffSeconds(attempt: number, baseDelayMs: number): number {
   return (ceiling / 2 + Math.random() * (ceiling / 2)) / 1000;
 }
 
-async function processImage(deps: ProcessingDeps, record: ImageRecord): Promise<void> {
+/** Processes one image; returns how long each step took, for the job log. */
+async function processImage(deps: ProcessingDeps, record: ImageRecord): Promise<Record<string, number>> {
   const { repo, blobs, pipeline, clock } = deps;
+  const stepMs: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    stepMs[name] = Math.round(now - mark);
+    mark = now;
+  };
   const key = (v: Parameters<typeof storageKey>[2]) => storageKey(record.tenant, record.imageId, v);
   const step = async (update: StepUpdate) => {
     if (!(await repo.updateStep(record.imageId, update, clock.now())))
@@ -98,6 +106,7 @@ async function processImage(deps: ProcessingDeps, record: ImageRecord): Promise<
         { retryable: false },
       );
     }
+    lap('probe');
 
     const thumbs = await decode(() => pipeline.thumbnails(original.path));
     await blobs.write(key('thumb-small'), thumbs.small);
@@ -108,15 +117,19 @@ async function processImage(deps: ProcessingDeps, record: ImageRecord): Promise<
       state: 'completed',
       variants: ['thumb-small', 'thumb-medium', 'thumb-large'],
     });
+    lap('thumbnail');
 
     await blobs.write(key('webp'), await decode(() => pipeline.webp(original.path)));
     await step({ step: 'webp', state: 'completed', variants: ['webp'] });
+    lap('webp');
 
     const size = record.size ?? (await blobs.stat(key('original')))?.size ?? 0;
     const described = await decode(() => pipeline.describe(original.path, size, thumbs.small));
     await step({ step: 'metadata', state: 'completed', ...described });
+    lap('metadata');
 
     if (!(await repo.complete(record.imageId, clock.now()))) throw new ImageGoneError(record.imageId);
+    return stepMs;
   } finally {
     await original.release();
   }

@@ -76,9 +76,11 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
   };
   const pool = new Piscina<WorkerTask, JobOutcome>({
     filename: new URL('../worker/entry.mjs', import.meta.url).href,
-    minThreads: 1,
+    // Every worker starts with the server: a thread's first job would otherwise also pay for
+    // starting it and loading sharp and our modules (hundreds of ms each, per thread).
+    minThreads: config.WORKERS,
     maxThreads: config.WORKERS,
-    idleTimeout: 60_000,
+    idleTimeout: Number.POSITIVE_INFINITY,
     workerData,
   });
   const runner = new JobRunner({

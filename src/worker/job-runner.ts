@@ -148,7 +148,9 @@ export class JobRunner {
 }
 
 function outcomeDetail(outcome: JobOutcome): Record<string, unknown> {
-  return outcome.action === 'delete' ? { result: outcome.result } : { reason: outcome.reason };
+  return outcome.action === 'delete'
+    ? { result: outcome.result, stepMs: outcome.stepMs }
+    : { reason: outcome.reason };
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

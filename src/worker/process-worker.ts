@@ -44,6 +44,9 @@ function dependencies(): ProcessingDeps {
   return deps;
 }
 
+// Open the database and stores as the thread starts, not on its first job.
+dependencies();
+
 /** Runs one job in this worker thread; the outcome is plain data for the main thread's queue. */
 export default async function processTask(task: WorkerTask): Promise<JobOutcome> {
   switch (task.job.name) {
