@@ -1,0 +1,24 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * `npm run bench`: runs every benchmark one after another (never in parallel: they would
+ * measure each other) and writes each JSON result to bench/results/NAME.json. Set
+ * BENCH_ONLY=a,b to run some; see each script for its own BENCH_* knobs.
+ */
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ALL = ['startup', 'scale', 'api-throughput', 'pipeline-vs-sharp', 'memory'];
+const only = process.env.BENCH_ONLY?.split(',') ?? ALL;
+mkdirSync(`${ROOT}bench/results`, { recursive: true });
+for (const name of ALL.filter((n) => only.includes(n))) {
+  console.error(`\n== ${name}`);
+  const output = execFileSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], {
+    cwd: ROOT,
+    env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  }).toString();
+  writeFileSync(`${ROOT}bench/results/${name}.json`, output);
+  console.log(output);
+}
