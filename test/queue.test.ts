@@ -9,12 +9,12 @@ import { SqliteImageRepository } from '../src/adapters/local/sqlite-image-reposi
 import { SqliteJobQueue } from '../src/adapters/local/sqlite-job-queue.ts';
 import { redriveDeadLetters } from '../src/core/dead-letters.ts';
 import { ProcessingError } from '../src/core/errors.ts';
-import { initialSteps, storageKey } from '../src/core/image.ts';
 import type { ImagePipeline } from '../src/core/pipeline.ts';
 import { runProcessImageJob } from '../src/core/processing.ts';
 import { SharpPipeline } from '../src/core/sharp-pipeline.ts';
 import { JobRunner } from '../src/worker/job-runner.ts';
 import { fixture } from './helpers/images.ts';
+import { seedUploadedImage } from './helpers/seed.ts';
 
 /** A clock the test moves by hand, so visibility timeouts need no sleeping. */
 class ManualClock {
@@ -149,16 +149,10 @@ describe('Retries and dead-lettering of a job that always fails', () => {
     const deps = { repo, blobs, pipeline, clock, maxPixels: 100e6, maxAttempts: 3, retryBaseDelayMs: 200 };
 
     const imageId = '11111111-1111-4111-8111-111111111111';
-    await repo.create({
-      imageId,
-      tenant: 't',
-      fileName: 'a.jpg',
-      fileType: 'image/jpeg',
-      steps: initialSteps(false),
-      createdAt: clock.now(),
-    });
-    await blobs.write(storageKey('t', imageId, 'original'), fixture('coffee.jpg'));
-    await repo.markUploaded(imageId, 1, clock.now(), clock.now() + 1e9);
+    await seedUploadedImage(
+      { repo, blobs },
+      { imageId, tenant: 't', bytes: fixture('coffee.jpg'), now: clock.now() },
+    );
     await queue.send({ name: 'process-image', data: { tenant: 't', imageId } });
 
     const runner = new JobRunner({

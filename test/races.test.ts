@@ -5,10 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsBlobStore } from '../src/adapters/local/fs-blob-store.ts';
 import { openDatabase, type SqliteDatabase } from '../src/adapters/local/sqlite-database.ts';
 import { SqliteImageRepository } from '../src/adapters/local/sqlite-image-repository.ts';
-import { initialSteps, storageKey } from '../src/core/image.ts';
 import { type ProcessingDeps, runProcessImageJob } from '../src/core/processing.ts';
 import { SharpPipeline } from '../src/core/sharp-pipeline.ts';
 import { fixture } from './helpers/images.ts';
+import { seedUploadedImage } from './helpers/seed.ts';
 
 describe('Two deliveries of one job racing', () => {
   let dir: string;
@@ -31,16 +31,7 @@ describe('Two deliveries of one job racing', () => {
       maxAttempts: 3,
       retryBaseDelayMs: 10,
     };
-    await repo.create({
-      imageId,
-      tenant: 't',
-      fileName: 'a.jpg',
-      fileType: 'image/jpeg',
-      steps: initialSteps(false),
-      createdAt: Date.now(),
-    });
-    await deps.blobs.write(storageKey('t', imageId, 'original'), fixture('chelsea.jpg'));
-    await repo.markUploaded(imageId, 1, Date.now(), Date.now() + 1e9);
+    await seedUploadedImage(deps, { imageId, tenant: 't', bytes: fixture('chelsea.jpg'), now: Date.now() });
   });
   afterEach(() => {
     db.close();
