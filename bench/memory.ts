@@ -1,10 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { scaledPhoto } from '../test/helpers/images.ts';
-import { ADMIN_KEY, ApiClient } from '../test/helpers/server.ts';
+import { spawnServer } from '../test/helpers/process.ts';
 import { machine, round } from './lib.ts';
 
 /**
@@ -14,37 +12,16 @@ import { machine, round } from './lib.ts';
  * Set MALLOC_ARENA_MAX in the environment to compare allocator settings.
  */
 const IMAGES = Number(process.env.BENCH_MEMORY_IMAGES ?? 1000);
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'imgapi-memory-'));
 
-const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-  cwd: ROOT,
-  env: {
-    ...process.env,
-    PORT: '0',
-    DATA_DIR: dataDir,
-    API_KEY: ADMIN_KEY,
-    LOG_LEVEL: 'info',
-    RATE_LIMIT_RPS: '100000',
-    RATE_LIMIT_BURST: '100000',
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const url = await new Promise<string>((resolve) => {
-  let out = '';
-  child.stdout?.on('data', (chunk) => {
-    out += chunk;
-    const match = /"url":"(http:\/\/[^"]+)"/.exec(out);
-    if (match) resolve(match[1] as string);
-    if (out.length > 1e6) out = '';
-  });
-});
+const server = await spawnServer({ DATA_DIR: dataDir, RATE_LIMIT_RPS: '100000', RATE_LIMIT_BURST: '100000' });
+const child = server.child;
 const rssMb = () => {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 };
 
-const api = new ApiClient(url, ADMIN_KEY);
+const { api } = server;
 const photo = await scaledPhoto(4240, 2832, 90);
 const samples: Array<{ t: number; done: number; rssMb: number }> = [];
 const started = Date.now();
