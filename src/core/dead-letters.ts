@@ -1,5 +1,5 @@
 import type { ImageRepository } from '../ports/image-repository.ts';
-import type { DeadLetter, JobQueue } from '../ports/job-queue.ts';
+import type { JobQueue } from '../ports/job-queue.ts';
 
 /**
  * Sends dead-lettered jobs back to the main queue once the fault behind them is fixed.
@@ -18,5 +18,3 @@ export async function redriveDeadLetters(
   }
   return chosen.length === 0 ? 0 : deps.queue.redrive(chosen.map((letter) => letter.id));
 }
-
-export type { DeadLetter };
