@@ -24,7 +24,7 @@ const insert = db.prepare(
   `INSERT INTO images (image_id, tenant, file_name, file_type, size, status, steps, created_at, updated_at, uploaded_at)
    VALUES (?, 'tenant', ?, 'image/jpeg', 123456, ?, ?, ?, ?, ?)`,
 );
-const steps = JSON.stringify(initialSteps(false));
+const steps = JSON.stringify(initialSteps([]));
 const base = Date.UTC(2026, 0, 1);
 const seedStarted = performance.now();
 const BATCH = 10_000;
@@ -90,7 +90,7 @@ for (let i = 0; i < singleInserts; i++) {
     tenant: 'other',
     fileName: 'a.jpg',
     fileType: 'image/jpeg',
-    steps: initialSteps(false),
+    steps: initialSteps([]),
     createdAt: Date.now(),
   });
 }

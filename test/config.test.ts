@@ -13,7 +13,7 @@ describe('Function: loadConfig', () => {
       MAX_PIXELS: 100_000_000,
       RETENTION_DAYS: 30,
       UPLOAD_URL_TTL: 3600,
-      ANALYSIS: 'none',
+      ANALYSIS: ['objects', 'faces', 'moderation', 'text'],
       LOG_LEVEL: 'info',
     });
     expect(config.PUBLIC_URL).toBeUndefined();

@@ -144,9 +144,19 @@ describe('Retries and dead-lettering of a job that always fails', () => {
         return real.thumbnails(path);
       },
       webp: (path) => real.webp(path),
+      textImage: (path) => real.textImage(path),
       describe: (...args) => real.describe(...args),
     };
-    const deps = { repo, blobs, pipeline, clock, maxPixels: 100e6, maxAttempts: 3, retryBaseDelayMs: 200 };
+    const deps = {
+      repo,
+      blobs,
+      pipeline,
+      analyzer: null,
+      clock,
+      maxPixels: 100e6,
+      maxAttempts: 3,
+      retryBaseDelayMs: 200,
+    };
 
     const imageId = '11111111-1111-4111-8111-111111111111';
     await seedUploadedImage(

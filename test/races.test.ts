@@ -26,6 +26,7 @@ describe('Two deliveries of one job racing', () => {
       repo,
       blobs: new FsBlobStore(join(dir, 'files')),
       pipeline: new SharpPipeline(100e6),
+      analyzer: null,
       clock: { now: () => Date.now() },
       maxPixels: 100e6,
       maxAttempts: 3,

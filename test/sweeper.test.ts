@@ -34,7 +34,7 @@ describe('Function: sweepExpired', () => {
         uploadUrlTtlSeconds: 3600,
         downloadUrlTtlSeconds: 3600,
         retentionDays: 30,
-        analysisEnabled: false,
+        analyses: [],
       },
     };
   });
@@ -49,7 +49,7 @@ describe('Function: sweepExpired', () => {
       tenant: 't',
       fileName: 'a',
       fileType: 'image/jpeg',
-      steps: initialSteps(false),
+      steps: initialSteps([]),
       createdAt: clock.now(),
     });
     await deps.blobs.write(storageKey('t', imageId, 'original'), Buffer.from('x'));
@@ -76,7 +76,7 @@ describe('Function: sweepExpired', () => {
       tenant: 't',
       fileName: 'a',
       fileType: 'image/jpeg',
-      steps: initialSteps(false),
+      steps: initialSteps([]),
       createdAt: clock.now(),
     });
     clock.time += 3600 * 1000;
@@ -93,7 +93,7 @@ describe('Function: sweepExpired', () => {
       tenant: 't',
       fileName: 'a',
       fileType: 'image/jpeg',
-      steps: initialSteps(false),
+      steps: initialSteps([]),
       createdAt: clock.now(),
     });
     await deps.repo.markUploaded('lost', 1, clock.now(), clock.now() + DAY);

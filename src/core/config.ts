@@ -1,7 +1,28 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { ANALYSES, type AnalysisName } from './analysis.ts';
 
 const MiB = 1024 * 1024;
+
+/** `all`, `none`, or a comma-separated list such as `objects,faces`. */
+const analysisList = () =>
+  z.string().transform((value, ctx): AnalysisName[] => {
+    const names = value
+      .split(',')
+      .map((v) => v.trim().toLowerCase())
+      .filter(Boolean);
+    if (names.length === 1 && names[0] === 'all') return [...ANALYSES];
+    if (names.length === 1 && names[0] === 'none') return [];
+    const unknown = names.filter((n) => !(ANALYSES as readonly string[]).includes(n));
+    if (names.length === 0 || unknown.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected all, none or a comma-separated list of ${ANALYSES.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`,
+      });
+      return z.NEVER;
+    }
+    return ANALYSES.filter((n) => names.includes(n));
+  });
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
@@ -19,7 +40,7 @@ const ConfigSchema = z.object({
   RETENTION_DAYS: int(1, 36_500).default(30),
   UPLOAD_URL_TTL: int(1, 7 * 24 * 3600).default(3600),
   DOWNLOAD_URL_TTL: int(1, 7 * 24 * 3600).default(3600),
-  ANALYSIS: z.enum(['none']).default('none'),
+  ANALYSIS: analysisList().default([...ANALYSES]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RATE_LIMIT_RPS: int(1).default(100),
   RATE_LIMIT_BURST: int(1).default(200),

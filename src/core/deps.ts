@@ -2,6 +2,7 @@ import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ImageRepository } from '../ports/image-repository.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
+import type { AnalysisName } from './analysis.ts';
 import type { UrlSigner } from './url-signer.ts';
 
 /** The settings use cases need, already validated by the config module. */
@@ -10,7 +11,8 @@ export interface CoreSettings {
   uploadUrlTtlSeconds: number;
   downloadUrlTtlSeconds: number;
   retentionDays: number;
-  analysisEnabled: boolean;
+  /** Analyses run when an upload does not choose its own. */
+  analyses: AnalysisName[];
 }
 
 /** What the request-side use cases work with; every field is a port or plain data. */

@@ -1,8 +1,14 @@
+import { ANALYSES, type Analysis, type AnalysisName } from './analysis.ts';
+
 /** The life of an image; transitions are conditional writes in the repository. */
 export const IMAGE_STATUSES = ['pending', 'uploaded', 'processing', 'completed', 'failed'] as const;
 export type ImageStatus = (typeof IMAGE_STATUSES)[number];
 
-export const STEP_NAMES = ['thumbnail', 'webp', 'metadata', 'analysis'] as const;
+/**
+ * `analysis` sums up the four analysis steps (kept from before they were split, as clients
+ * poll it); each analysis also has its own step so a slow OCR does not hide the rest.
+ */
+export const STEP_NAMES = ['thumbnail', 'webp', 'metadata', 'analysis', ...ANALYSES] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 export type StepState = 'pending' | 'processing' | 'completed' | 'failed' | 'skipped';
 export type Steps = Record<StepName, StepState>;
@@ -75,7 +81,7 @@ export interface ImageRecord {
   error: ImageErrorInfo | null;
   metadata: ImageMetadata | null;
   placeholder: Placeholder | null;
-  analysis: unknown | null;
+  analysis: Analysis | null;
   variants: Variant[];
   createdAt: number;
   uploadedAt: number | null;
@@ -85,13 +91,32 @@ export interface ImageRecord {
   expiresAt: number | null;
 }
 
-export function initialSteps(analysisEnabled: boolean): Steps {
+/** A new image's steps: the chosen analyses are pending, the others skipped. */
+export function initialSteps(analyses: readonly AnalysisName[]): Steps {
+  const chosen = (name: AnalysisName) => (analyses.includes(name) ? 'pending' : 'skipped');
   return {
     thumbnail: 'pending',
     webp: 'pending',
     metadata: 'pending',
-    analysis: analysisEnabled ? 'pending' : 'skipped',
+    analysis: analyses.length > 0 ? 'pending' : 'skipped',
+    objects: chosen('objects'),
+    faces: chosen('faces'),
+    moderation: chosen('moderation'),
+    text: chosen('text'),
   };
+}
+
+/** The analyses an image was uploaded with: those whose step was not skipped. */
+export function requestedAnalyses(steps: Steps): AnalysisName[] {
+  return ANALYSES.filter((name) => steps[name] !== 'skipped');
+}
+
+/**
+ * Steps as stored, completed with `skipped` for steps added after the record was written
+ * (images processed before analysis existed had only the first four).
+ */
+export function withAllSteps(stored: Partial<Steps>): Steps {
+  return Object.fromEntries(STEP_NAMES.map((name) => [name, stored[name] ?? 'skipped'])) as Steps;
 }
 
 /** Share of steps that are finished (completed, failed or skipped), 0–100. */

@@ -1,15 +1,9 @@
 import type { BlobStream } from '../ports/blob-store.ts';
+import type { ListQuery } from '../ports/image-repository.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { CoreDeps } from './deps.ts';
 import { ForbiddenError, NotFoundError } from './errors.ts';
-import {
-  type ImageRecord,
-  type ImageStatus,
-  imagePrefix,
-  storageKey,
-  type Variant,
-  variantContentType,
-} from './image.ts';
+import { type ImageRecord, imagePrefix, storageKey, type Variant, variantContentType } from './image.ts';
 import { downloadExpiry } from './url-signer.ts';
 
 export interface ImagePage {
@@ -21,14 +15,15 @@ export interface ImagePage {
 export async function listImages(
   deps: CoreDeps,
   tenant: string,
-  query: { limit: number; cursor?: string; status?: ImageStatus },
+  query: { limit: number; cursor?: string | undefined } & Omit<ListQuery, 'tenant' | 'limit' | 'after'>,
 ): Promise<ImagePage> {
-  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const { cursor, limit, ...filters } = query;
+  const after = cursor ? decodeCursor(cursor) : undefined;
   // One extra row tells whether another page exists without a COUNT query.
-  const rows = await deps.repo.list({ tenant, limit: query.limit + 1, status: query.status, after });
-  const images = rows.slice(0, query.limit);
+  const rows = await deps.repo.list({ ...filters, tenant, limit: limit + 1, after });
+  const images = rows.slice(0, limit);
   const last = images.at(-1);
-  const more = rows.length > query.limit && last;
+  const more = rows.length > limit && last;
   return more ? { images, lastEvaluatedKey: encodeCursor(last) } : { images };
 }
 

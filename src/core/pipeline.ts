@@ -1,4 +1,7 @@
+import type { EncodedImage, RawImage } from '../ports/analyzer.ts';
 import type { ImageMetadata, Placeholder, ThumbnailSize } from './image.ts';
+
+export type Thumbnails = Record<ThumbnailSize, Buffer> & { pixels: RawImage };
 
 export interface ImageProbe {
   width: number;
@@ -12,8 +15,11 @@ export interface ImageProbe {
 export interface ImagePipeline {
   /** Reads only the header: dimensions and frame count, before anything is decoded. */
   probe(path: string): Promise<ImageProbe>;
-  thumbnails(path: string): Promise<Record<ThumbnailSize, Buffer>>;
+  /** The three thumbnails, plus the large one's pixels for analysis (no second decode). */
+  thumbnails(path: string): Promise<Thumbnails>;
   webp(path: string): Promise<Buffer>;
+  /** A greyscale PNG for text recognition: small text needs more pixels than 1024. */
+  textImage(path: string): Promise<EncodedImage>;
   describe(
     path: string,
     fileSize: number,

@@ -1,14 +1,18 @@
+import type { Analyzer } from '../ports/analyzer.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ImageRepository, StepUpdate } from '../ports/image-repository.ts';
+import { analyzeImage } from './analyze-image.ts';
 import { ImageGoneError, ProcessingError } from './errors.ts';
-import { type ImageRecord, imagePrefix, storageKey } from './image.ts';
+import { type ImageRecord, imagePrefix, requestedAnalyses, storageKey } from './image.ts';
 import type { ImagePipeline } from './pipeline.ts';
 
 export interface ProcessingDeps {
   repo: ImageRepository;
   blobs: BlobStore;
   pipeline: ImagePipeline;
+  /** Null when the server runs no analysis (ANALYSIS=none). */
+  analyzer: Analyzer | null;
   clock: Clock;
   maxPixels: number;
   maxAttempts: number;
@@ -127,6 +131,26 @@ async function processImage(deps: ProcessingDeps, record: ImageRecord): Promise<
     const described = await decode(() => pipeline.describe(original.path, size, thumbs.small));
     await step({ step: 'metadata', state: 'completed', ...described });
     lap('metadata');
+
+    const analyses = requestedAnalyses(record.steps);
+    if (analyses.length > 0) {
+      await step({ step: 'analysis', state: 'processing' });
+      const input = {
+        pixels: thumbs.pixels,
+        textImage: () => decode(() => pipeline.textImage(original.path)),
+      };
+      const outcome = await analyzeImage(deps.analyzer, analyses, input, (name, state) =>
+        step({ step: name, state }),
+      );
+      const allFailed = outcome.analysis.errors.length === analyses.length;
+      await step({
+        step: 'analysis',
+        state: allFailed ? 'failed' : 'completed',
+        analysis: outcome.analysis,
+        terms: outcome.terms,
+      });
+      Object.assign(stepMs, outcome.stepMs);
+    }
 
     if (!(await repo.complete(record.imageId, clock.now()))) throw new ImageGoneError(record.imageId);
     return stepMs;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import type { AnalysisName } from './analysis.ts';
 import type { CoreDeps } from './deps.ts';
 import {
   ConflictError,
@@ -7,6 +8,7 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
+  ValidationError,
 } from './errors.ts';
 import { type ImageRecord, type ImageType, imagePrefix, initialSteps, storageKey } from './image.ts';
 import { UploadGuard } from './upload-guard.ts';
@@ -23,8 +25,16 @@ export interface CreatedUpload {
 export async function createUpload(
   deps: CoreDeps,
   tenant: string,
-  input: { fileName: string; fileType: ImageType },
+  input: { fileName: string; fileType: ImageType; analysis?: AnalysisName[] | undefined },
 ): Promise<CreatedUpload> {
+  const analyses = input.analysis ?? deps.settings.analyses;
+  const disabled = analyses.filter((name) => !deps.settings.analyses.includes(name));
+  if (disabled.length > 0) {
+    throw new ValidationError(
+      `analysis: ${disabled.join(', ')} ${disabled.length === 1 ? 'is' : 'are'} not enabled on this server (ANALYSIS=${deps.settings.analyses.join(',') || 'none'})`,
+      'ANALYSIS_NOT_ENABLED',
+    );
+  }
   const imageId = randomUUID();
   const now = deps.clock.now();
   await deps.repo.create({
@@ -32,7 +42,7 @@ export async function createUpload(
     tenant,
     fileName: input.fileName,
     fileType: input.fileType,
-    steps: initialSteps(deps.settings.analysisEnabled),
+    steps: initialSteps(analyses),
     createdAt: now,
   });
   const ttl = deps.settings.uploadUrlTtlSeconds;

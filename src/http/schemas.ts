@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { ALLOWED_TYPES, IMAGE_STATUSES } from '../core/image.ts';
+import { ANALYSES, EMOTION_TYPES } from '../core/analysis.ts';
+import { ALLOWED_TYPES, IMAGE_STATUSES, STEP_NAMES } from '../core/image.ts';
 
 // Control characters (C0, DEL, C1) and bidi overrides have no business in a file name and
 // are a classic way to make a name display differently from what it is.
@@ -23,6 +24,22 @@ export const UploadRequestSchema = z
           `fileType: expected one of ${ALLOWED_TYPES.join(', ')} but received ${JSON.stringify(issue.input)}`,
       })
       .openapi({ example: 'image/jpeg' }),
+    analysis: z
+      .array(
+        z.enum(ANALYSES, {
+          error: (issue) =>
+            `analysis: expected each entry to be one of ${ANALYSES.join(', ')} but received ${JSON.stringify(issue.input)}`,
+        }),
+        { error: `analysis: expected an array of ${ANALYSES.join(', ')}` },
+      )
+      .max(ANALYSES.length, `analysis: at most ${ANALYSES.length} entries`)
+      .transform((names) => ANALYSES.filter((name) => names.includes(name)))
+      .optional()
+      .openapi({
+        description:
+          'Analyses to run on this image (default: every analysis the server enables; [] for none)',
+        example: ['objects', 'faces'],
+      }),
   })
   .openapi('UploadRequest');
 
@@ -38,6 +55,14 @@ export const UploadResponseSchema = z
 export const ImageIdParamSchema = z.object({
   imageId: z.uuid({ error: 'imageId: expected a UUID' }).openapi({ param: { name: 'imageId', in: 'path' } }),
 });
+
+const searchTerm = (field: string, min: number) =>
+  z
+    .string()
+    .trim()
+    .min(min, `${field}: expected ${min === 1 ? 'a non-empty string' : `at least ${min} characters`}`)
+    .max(200, `${field}: must be at most 200 characters`)
+    .optional();
 
 export const ListQuerySchema = z.object({
   limit: z.coerce
@@ -55,6 +80,18 @@ export const ListQuerySchema = z.object({
     .enum(IMAGE_STATUSES, { error: `status: expected one of ${IMAGE_STATUSES.join(', ')}` })
     .optional()
     .openapi({ param: { name: 'status', in: 'query' } }),
+  label: searchTerm('label', 1).openapi({
+    param: { name: 'label', in: 'query' },
+    description: 'Only images with this label (exact, case-insensitive), e.g. Cat, Animal, Person, Text',
+  }),
+  object: searchTerm('object', 1).openapi({
+    param: { name: 'object', in: 'query' },
+    description: 'Only images where this object was detected (exact, case-insensitive), e.g. Cup',
+  }),
+  text: searchTerm('text', 3).openapi({
+    param: { name: 'text', in: 'query' },
+    description: 'Only images whose recognised text contains this (case-insensitive substring)',
+  }),
 });
 
 const Thumbnails = z.object({
@@ -99,6 +136,35 @@ const Exif = z.object({
   gps: z.object({ latitude: z.number(), longitude: z.number() }).nullable(),
 });
 
+const Box = z.object({ left: z.number(), top: z.number(), width: z.number(), height: z.number() });
+const Confidence = z.number().min(0).max(100);
+
+const AnalysisSchema = z
+  .object({
+    labels: z.array(z.string()),
+    labelDetails: z.array(
+      z.object({ name: z.string(), confidence: Confidence, parents: z.array(z.string()) }),
+    ),
+    objects: z.array(z.object({ name: z.string(), confidence: Confidence, boundingBox: Box })),
+    confidence: Confidence.nullable(),
+    faces: z.number().int(),
+    faceDetails: z.array(
+      z.object({
+        boundingBox: Box,
+        confidence: Confidence,
+        ageRange: z.object({ low: z.number(), high: z.number() }).nullable(),
+        gender: z.object({ value: z.enum(['Male', 'Female']), confidence: Confidence }).nullable(),
+        emotions: z.array(z.object({ type: z.enum(EMOTION_TYPES), confidence: Confidence })),
+      }),
+    ),
+    moderationLabels: z.array(z.object({ name: z.string(), confidence: Confidence, parentName: z.string() })),
+    text: z.array(z.object({ text: z.string(), confidence: Confidence, boundingBox: Box })),
+    celebrities: z.array(z.object({ name: z.string(), confidence: Confidence })),
+    models: z.record(z.string(), z.string()),
+    errors: z.array(z.object({ step: z.enum(ANALYSES), code: z.string(), message: z.string() })),
+  })
+  .openapi('Analysis');
+
 export const ImageDetailSchema = z
   .object({
     ...ImageFields,
@@ -116,7 +182,7 @@ export const ImageDetailSchema = z
       })
       .nullable(),
     placeholder: z.object({ thumbhash: z.string(), dominantColor: z.string() }).nullable(),
-    analysis: z.unknown().nullable(),
+    analysis: AnalysisSchema.nullable(),
     processedAt: z.iso.datetime().nullable(),
     expiresAt: z.iso.datetime().nullable(),
   })
@@ -127,7 +193,12 @@ export const StatusResponseSchema = z
     imageId: z.uuid(),
     status: Status,
     progress: z.number().int().min(0).max(100),
-    steps: z.object({ thumbnail: StepState, webp: StepState, metadata: StepState, analysis: StepState }),
+    steps: z.object(
+      Object.fromEntries(STEP_NAMES.map((name) => [name, StepState])) as Record<
+        (typeof STEP_NAMES)[number],
+        typeof StepState
+      >,
+    ),
     attempts: z.number().int(),
     message: z.string(),
     error: ErrorInfo.optional(),

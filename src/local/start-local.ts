@@ -58,7 +58,7 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
       uploadUrlTtlSeconds: config.UPLOAD_URL_TTL,
       downloadUrlTtlSeconds: config.DOWNLOAD_URL_TTL,
       retentionDays: config.RETENTION_DAYS,
-      analysisEnabled: config.ANALYSIS !== 'none',
+      analyses: config.ANALYSIS,
     },
   };
   const { generated } = await ensureAdminKey(keys, {
@@ -73,6 +73,7 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
     maxPixels: config.MAX_PIXELS,
     maxAttempts: config.JOB_MAX_ATTEMPTS,
     retryBaseDelayMs: config.RETRY_BASE_DELAY_MS,
+    analyses: config.ANALYSIS,
   };
   const pool = new Piscina<WorkerTask, JobOutcome>({
     filename: new URL('../worker/entry.mjs', import.meta.url).href,

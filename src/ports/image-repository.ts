@@ -1,3 +1,5 @@
+import type { Analysis } from '../core/analysis.ts';
+import type { SearchTerms } from '../core/analyze-image.ts';
 import type {
   ImageErrorInfo,
   ImageMetadata,
@@ -24,6 +26,11 @@ export interface ListQuery {
   tenant: string;
   limit: number;
   status?: ImageStatus;
+  /** Only images with this label / detected object (exact, case-insensitive). */
+  label?: string;
+  object?: string;
+  /** Only images whose recognised text contains this (case-insensitive, at least 3 characters). */
+  text?: string;
   /** Keyset cursor: the (createdAt, imageId) of the last item of the previous page. */
   after?: { createdAt: number; imageId: string };
 }
@@ -34,7 +41,9 @@ export interface StepUpdate {
   variants?: Variant[];
   metadata?: ImageMetadata;
   placeholder?: Placeholder;
-  analysis?: unknown;
+  analysis?: Analysis;
+  /** Replaces the image's search index entries (written with the analysis). */
+  terms?: SearchTerms;
 }
 
 /**

@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import { workerData } from 'node:worker_threads';
 import sharp from 'sharp';
+import { LocalAnalyzer } from '../adapters/local/analysis/local-analyzer.ts';
 import { FsBlobStore } from '../adapters/local/fs-blob-store.ts';
 import { openDatabase } from '../adapters/local/sqlite-database.ts';
 import { SqliteImageRepository } from '../adapters/local/sqlite-image-repository.ts';
+import type { AnalysisName } from '../core/analysis.ts';
 import { type JobOutcome, type ProcessingDeps, runProcessImageJob } from '../core/processing.ts';
 import { SharpPipeline } from '../core/sharp-pipeline.ts';
 import { systemClock } from '../ports/clock.ts';
@@ -15,6 +17,8 @@ export interface WorkerSettings {
   maxPixels: number;
   maxAttempts: number;
   retryBaseDelayMs: number;
+  /** The analyses enabled on the server (ANALYSIS); none means no models in this thread. */
+  analyses: AnalysisName[];
 }
 
 export interface WorkerTask {
@@ -31,11 +35,13 @@ let deps: ProcessingDeps | undefined;
 /** Opens this thread's own SQLite connection and blob store on first use. */
 function dependencies(): ProcessingDeps {
   if (deps) return deps;
+
   const settings = workerData as WorkerSettings;
   deps = {
     repo: new SqliteImageRepository(openDatabase(join(settings.dataDir, 'db.sqlite'))),
     blobs: new FsBlobStore(join(settings.dataDir, 'files')),
     pipeline: new SharpPipeline(settings.maxPixels),
+    analyzer: settings.analyses.length > 0 ? new LocalAnalyzer() : null,
     clock: systemClock,
     maxPixels: settings.maxPixels,
     maxAttempts: settings.maxAttempts,

@@ -15,7 +15,7 @@ export interface ServerProcess {
 export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', API_KEY: ADMIN_KEY, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, PORT: '0', API_KEY: ADMIN_KEY, LOG_LEVEL: 'info', ANALYSIS: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

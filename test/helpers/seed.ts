@@ -13,7 +13,7 @@ export async function seedUploadedImage(
     tenant,
     fileName: 'a.jpg',
     fileType: 'image/jpeg',
-    steps: initialSteps(false),
+    steps: initialSteps([]),
     createdAt: now,
   });
   await deps.blobs.write(storageKey(tenant, imageId, 'original'), image.bytes);

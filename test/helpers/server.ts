@@ -26,6 +26,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     RETRY_BASE_DELAY_MS: '100',
     RATE_LIMIT_RPS: '10000',
     RATE_LIMIT_BURST: '10000',
+    // Suites about the API and processing skip the models; test/analysis*.test.ts opt in.
+    ANALYSIS: 'none',
     ...env,
   });
   const server = await startLocal(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));

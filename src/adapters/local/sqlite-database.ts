@@ -77,6 +77,24 @@ const MIGRATIONS: string[] = [
   `,
   // The status endpoint's estimate averages the latest completions; without this it scans.
   `CREATE INDEX images_recently_processed ON images (processed_at) WHERE status = 'completed';`,
+  // Search by analysis. Labels and objects are exact terms, ordered like the list so a search
+  // page is a range scan; OCR text is a trigram FTS index, which answers substring LIKE
+  // queries, keyed by the image row's rowid so deleting an image is a point delete.
+  `
+  CREATE TABLE image_terms (
+    tenant     TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    term       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    image_id   TEXT NOT NULL REFERENCES images (image_id) ON DELETE CASCADE,
+    PRIMARY KEY (tenant, kind, term, created_at, image_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX image_terms_by_image ON image_terms (image_id);
+  CREATE VIRTUAL TABLE image_text USING fts5 (text, tokenize = 'trigram');
+  CREATE TRIGGER images_delete_text AFTER DELETE ON images BEGIN
+    DELETE FROM image_text WHERE rowid = old.rowid;
+  END;
+  `,
 ];
 
 /**

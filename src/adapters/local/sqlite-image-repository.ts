@@ -1,10 +1,12 @@
-import type {
-  ImageErrorInfo,
-  ImageRecord,
-  ImageStatus,
-  ImageType,
-  Steps,
-  Variant,
+import type { SearchTerms } from '../../core/analyze-image.ts';
+import {
+  type ImageErrorInfo,
+  type ImageRecord,
+  type ImageStatus,
+  type ImageType,
+  type Steps,
+  type Variant,
+  withAllSteps,
 } from '../../core/image.ts';
 import type { ImageRepository, ListQuery, NewImage, StepUpdate } from '../../ports/image-repository.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
@@ -42,7 +44,7 @@ function toRecord(row: ImageRow): ImageRecord {
     fileType: row.file_type as ImageType,
     size: row.size,
     status: row.status as ImageStatus,
-    steps: JSON.parse(row.steps) as Steps,
+    steps: withAllSteps(JSON.parse(row.steps) as Partial<Steps>),
     attempts: row.attempts,
     message: row.message,
     error: json<ImageErrorInfo>(row.error),
@@ -57,6 +59,29 @@ function toRecord(row: ImageRow): ImageRecord {
     updatedAt: row.updated_at,
     expiresAt: row.expires_at,
   };
+}
+
+/**
+ * The list query for a page. With a label or object filter the page is read from that
+ * term's index entries, which are already in list order; otherwise from the tenant's images.
+ */
+function listSql(query: ListQuery): string {
+  const joins: string[] = [];
+  const term = (alias: string, kind: string) =>
+    joins.push(
+      `JOIN image_terms ${alias} ON ${alias}.tenant = @tenant AND ${alias}.kind = '${kind}' AND ${alias}.term = @${kind}
+       AND ${alias}.image_id = i.image_id AND ${alias}.created_at = i.created_at`,
+    );
+  if (query.label !== undefined) term('l', 'label');
+  if (query.object !== undefined) term('o', 'object');
+  if (query.text !== undefined)
+    joins.push(`JOIN image_text x ON x.rowid = i.rowid AND x.text LIKE @text ESCAPE '\\'`);
+  const by = query.label !== undefined ? 'l' : query.object !== undefined ? 'o' : 'i';
+  const where = [`${by}.tenant = @tenant`, 'i.tenant = @tenant'];
+  if (query.status) where.push('i.status = @status');
+  if (query.after) where.push(`(${by}.created_at, ${by}.image_id) < (@afterCreatedAt, @afterImageId)`);
+  return `SELECT i.* FROM images i ${joins.join(' ')} WHERE ${where.join(' AND ')}
+    ORDER BY ${by}.created_at DESC, ${by}.image_id DESC LIMIT @limit`;
 }
 
 /** Image records in SQLite; statements are prepared once per connection. */
@@ -112,6 +137,17 @@ export class SqliteImageRepository implements ImageRepository {
          SELECT tenant, image_id FROM images WHERE status = 'pending' AND created_at < ?
          LIMIT ?`,
       ),
+      clearTerms: db.prepare<[string]>('DELETE FROM image_terms WHERE image_id = ?'),
+      addTerm: db.prepare(
+        `INSERT OR IGNORE INTO image_terms (tenant, kind, term, created_at, image_id)
+         VALUES (@tenant, @kind, @term, @createdAt, @imageId)`,
+      ),
+      clearText: db.prepare<[string]>(
+        'DELETE FROM image_text WHERE rowid = (SELECT rowid FROM images WHERE image_id = ?)',
+      ),
+      addText: db.prepare<[string, string]>(
+        'INSERT INTO image_text (rowid, text) SELECT rowid, ? FROM images WHERE image_id = ?',
+      ),
       recent: db.prepare<[], { avg: number | null }>(
         `SELECT AVG(processed_at - started_at) AS avg FROM (
            SELECT processed_at, started_at FROM images
@@ -136,10 +172,7 @@ export class SqliteImageRepository implements ImageRepository {
   }
 
   async list(query: ListQuery): Promise<ImageRecord[]> {
-    const where = ['tenant = @tenant'];
-    if (query.status) where.push('status = @status');
-    if (query.after) where.push('(created_at, image_id) < (@afterCreatedAt, @afterImageId)');
-    const sql = `SELECT * FROM images WHERE ${where.join(' AND ')} ORDER BY created_at DESC, image_id DESC LIMIT @limit`;
+    const sql = listSql(query);
     let statement = this.listStatements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
@@ -150,6 +183,9 @@ export class SqliteImageRepository implements ImageRepository {
       status: query.status,
       afterCreatedAt: query.after?.createdAt,
       afterImageId: query.after?.imageId,
+      label: query.label?.toLowerCase(),
+      object: query.object?.toLowerCase(),
+      text: query.text === undefined ? undefined : `%${query.text.replace(/[\\%_]/g, '\\$&')}%`,
       limit: query.limit,
     }) as ImageRow[];
     return rows.map(toRecord);
@@ -200,9 +236,23 @@ export class SqliteImageRepository implements ImageRepository {
           }
         }
         this.db.prepare(`UPDATE images SET ${sets.join(', ')} WHERE image_id = @imageId`).run(params);
+        if (update.terms) this.index(row.tenant, imageId, row.created_at, update.terms);
         return true;
       })
       .immediate();
+  }
+
+  /** Replaces an image's search entries; runs inside updateStep's transaction. */
+  private index(tenant: string, imageId: string, createdAt: number, terms: SearchTerms): void {
+    this.stmt.clearTerms.run(imageId);
+    for (const [kind, values] of [
+      ['label', terms.labels],
+      ['object', terms.objects],
+    ] as const) {
+      for (const term of values) this.stmt.addTerm.run({ tenant, kind, term, createdAt, imageId });
+    }
+    this.stmt.clearText.run(imageId);
+    if (terms.text) this.stmt.addText.run(terms.text, imageId);
   }
 
   async complete(imageId: string, now: number): Promise<boolean> {

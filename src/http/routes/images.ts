@@ -80,6 +80,9 @@ export function imageRoutes(deps: CoreDeps) {
       limit: query.limit,
       cursor: query.lastEvaluatedKey,
       status: query.status,
+      label: query.label,
+      object: query.object,
+      text: query.text,
     });
     const images = page.images.map((record) => presentListItem(deps, record));
     const body = { images, count: images.length };

@@ -1,0 +1,70 @@
+import type { AnalysisName, AnalysisResults } from '../../../core/analysis.ts';
+import type { AnalysisInput, Analyzer } from '../../../ports/analyzer.ts';
+import type { FaceAnalyzer, ObjectDetector } from './human-vision.ts';
+import type { NsfwModeration } from './nsfw-moderation.ts';
+import type { TesseractText } from './tesseract-text.ts';
+
+interface Models {
+  objects: ObjectDetector;
+  faces: FaceAnalyzer;
+  moderation: NsfwModeration;
+  text: TesseractText;
+}
+
+// Imported on first use: a thread that never analyses never loads tfjs or Tesseract.
+const LOADERS: { [N in AnalysisName]: () => Promise<Models[N]> } = {
+  objects: async () => (await import('./human-vision.ts')).ObjectDetector.load(),
+  faces: async () => (await import('./human-vision.ts')).FaceAnalyzer.load(),
+  moderation: async () => (await import('./nsfw-moderation.ts')).NsfwModeration.load(),
+  text: async () => (await import('./tesseract-text.ts')).TesseractText.load(),
+};
+
+/**
+ * The embedded home's analyzer: every model ships inside an npm package and runs on
+ * WebAssembly in the calling thread (a worker of the pool, never the HTTP thread). Each model
+ * loads on its first use, once per thread; a load that failed is tried again next time.
+ */
+export class LocalAnalyzer implements Analyzer {
+  private readonly loading: { [N in AnalysisName]?: Promise<Models[N]> } = {};
+
+  /** The loaded model for an analysis, loading it on first use. */
+  model<N extends AnalysisName>(name: N): Promise<Models[N]> {
+    let pending = this.loading[name] as Promise<Models[N]> | undefined;
+    if (!pending) {
+      pending = (LOADERS[name] as () => Promise<Models[N]>)().catch((error: unknown) => {
+        delete this.loading[name];
+        throw error;
+      });
+      this.loading[name] = pending as (typeof this.loading)[N];
+    }
+    return pending;
+  }
+
+  async modelName(name: AnalysisName): Promise<string> {
+    return (await this.model(name)).modelName;
+  }
+
+  async analyze<N extends AnalysisName>(name: N, input: AnalysisInput): Promise<AnalysisResults[N]> {
+    const run = RUNNERS[name] as (models: LocalAnalyzer, input: AnalysisInput) => Promise<AnalysisResults[N]>;
+    return run(this, input);
+  }
+
+  /** Loads the given models now instead of on first use (benchmarks, warm start). */
+  async preload(names: readonly AnalysisName[]): Promise<void> {
+    await Promise.all(names.map((name) => this.model(name)));
+  }
+
+  async close(): Promise<void> {
+    const text = await this.loading.text?.catch(() => undefined);
+    await text?.close();
+  }
+}
+
+const RUNNERS: {
+  [N in AnalysisName]: (analyzer: LocalAnalyzer, input: AnalysisInput) => Promise<AnalysisResults[N]>;
+} = {
+  objects: async (a, input) => (await a.model('objects')).detect(input.pixels),
+  faces: async (a, input) => (await a.model('faces')).detect(input.pixels),
+  moderation: async (a, input) => (await a.model('moderation')).classify(input.pixels),
+  text: async (a, input) => (await a.model('text')).recognize(await input.textImage()),
+};

@@ -1,0 +1,80 @@
+import { createRequire } from 'node:module';
+import { type AnalysisResults, type ModerationLabel, percent } from '../../../core/analysis.ts';
+import type { RawImage } from '../../../ports/analyzer.ts';
+import { packageVersion, type Tfjs, tf, tfjsReady } from './tfjs-runtime.ts';
+
+const require = createRequire(import.meta.url);
+
+/** Rekognition's default MinConfidence for moderation labels is 50, and so is ours. */
+export const MODERATION_MIN_CONFIDENCE = 50;
+
+interface NsfwModel {
+  classify(image: unknown, topk?: number): Promise<Array<{ className: string; probability: number }>>;
+}
+interface TensorFactory {
+  tensor3d(values: Uint8Array, shape: [number, number, number], dtype: 'int32'): { dispose(): void };
+}
+
+/**
+ * How the five NSFWJS classes map onto Rekognition's moderation taxonomy. Neutral and
+ * Drawing say nothing unsafe; Drawing becomes an image label instead (see labels.ts).
+ */
+const TAXONOMY: Record<string, Array<{ name: string; parentName: string }>> = {
+  Porn: [{ name: 'Explicit Nudity', parentName: '' }],
+  Hentai: [
+    { name: 'Explicit Nudity', parentName: '' },
+    { name: 'Illustrated Explicit Nudity', parentName: 'Explicit Nudity' },
+  ],
+  Sexy: [{ name: 'Suggestive', parentName: '' }],
+};
+
+/** Moderation with NSFWJS's MobileNetV2, whose weights are bundled in its JavaScript. */
+export class NsfwModeration {
+  private constructor(
+    private readonly model: NsfwModel,
+    readonly modelName: string,
+  ) {}
+
+  static async load(): Promise<NsfwModeration> {
+    await tfjsReady();
+    const { load } = (await import('nsfwjs')) as { load(name: string): Promise<NsfwModel> };
+    // NSFWJS announces the bundled model on console.info; a worker's stdout is for our logs.
+    const info = console.info;
+    console.info = () => {};
+    try {
+      const model = await load('MobileNetV2');
+      const version = await packageVersion(require.resolve('nsfwjs'), 'nsfwjs');
+      return new NsfwModeration(model, `nsfwjs ${version} MobileNetV2`);
+    } finally {
+      console.info = info;
+    }
+  }
+
+  async classify(image: RawImage): Promise<AnalysisResults['moderation']> {
+    const tensor = (tf as Tfjs & TensorFactory).tensor3d(
+      new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.length),
+      [image.height, image.width, 3],
+      'int32',
+    );
+    try {
+      const predictions = await this.model.classify(tensor, 5);
+      const classes = Object.fromEntries(predictions.map((p) => [p.className, percent(p.probability)]));
+      return { labels: moderationLabels(classes), classes };
+    } finally {
+      tensor.dispose();
+    }
+  }
+}
+
+/** Rekognition-style labels for the classes at or above the threshold, strongest first. */
+export function moderationLabels(classes: Record<string, number>): ModerationLabel[] {
+  const labels = new Map<string, ModerationLabel>();
+  for (const [cls, confidence] of Object.entries(classes)) {
+    if (confidence < MODERATION_MIN_CONFIDENCE) continue;
+    for (const { name, parentName } of TAXONOMY[cls] ?? []) {
+      const existing = labels.get(name);
+      if (!existing || existing.confidence < confidence) labels.set(name, { name, confidence, parentName });
+    }
+  }
+  return [...labels.values()].sort((a, b) => b.confidence - a.confidence);
+}
