@@ -39,6 +39,14 @@ describe('Function: loadConfig', () => {
     expect(() => loadConfig({ [key]: value })).toThrow(`Environment variable ${key}`);
   });
 
+  it('reads ANALYSIS as all, none or a list, in a fixed order', () => {
+    expect(loadConfig({ ANALYSIS: 'all' }).ANALYSIS).toEqual(['objects', 'faces', 'moderation', 'text']);
+    expect(loadConfig({ ANALYSIS: 'none' }).ANALYSIS).toEqual([]);
+    expect(loadConfig({ ANALYSIS: ' Text, objects ' }).ANALYSIS).toEqual(['objects', 'text']);
+    expect(() => loadConfig({ ANALYSIS: 'objects,ocr' })).toThrow(/ANALYSIS is invalid.*unknown: ocr/);
+    expect(() => loadConfig({ ANALYSIS: 'all,faces' })).toThrow(/ANALYSIS is invalid/);
+  });
+
   it('strips a trailing slash from PUBLIC_URL', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://img.example.com/' }).PUBLIC_URL).toBe('https://img.example.com');
   });

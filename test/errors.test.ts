@@ -64,6 +64,15 @@ describe('Error responses', () => {
     expect((await server.api.get(`/images/${res.body.imageId}`)).body.fileName).toBe('../../etc/passwd');
   });
 
+  it('400 for an analysis the server does not run (this one runs none), and for a bad analysis list', async () => {
+    const upload = (analysis: unknown) =>
+      server.api.request('POST', '/images/upload', { fileName: 'a.jpg', fileType: 'image/jpeg', analysis });
+    expectError(await upload(['faces']), 400, 'ANALYSIS_NOT_ENABLED', 'analysis: faces is not enabled');
+    expectError(await upload('faces'), 400, 'VALIDATION_ERROR', 'analysis');
+    expectError(await upload([42]), 400, 'VALIDATION_ERROR', 'analysis.0');
+    expect((await upload([])).status).toBe(200);
+  });
+
   it('400 for a body that is not JSON', async () => {
     expectError(
       await server.api.request('POST', '/images/upload', '{"fileName":'),

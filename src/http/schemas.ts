@@ -28,7 +28,7 @@ export const UploadRequestSchema = z
       .array(
         z.enum(ANALYSES, {
           error: (issue) =>
-            `analysis: expected each entry to be one of ${ANALYSES.join(', ')} but received ${JSON.stringify(issue.input)}`,
+            `expected one of ${ANALYSES.join(', ')} but received ${JSON.stringify(issue.input)}`,
         }),
         { error: `analysis: expected an array of ${ANALYSES.join(', ')}` },
       )

@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 
 /** A committed real photo from test/fixtures (see LICENSES.md there). */
-export function fixture(name: 'astronaut.jpg' | 'chelsea.jpg' | 'coffee.jpg' | 'rocket.jpg'): Buffer {
+export function fixture(
+  name: 'astronaut.jpg' | 'chelsea.jpg' | 'coffee.jpg' | 'rocket.jpg' | 'page.png',
+): Buffer {
   return readFileSync(fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url)));
 }
 

@@ -1,3 +1,4 @@
+import type { AnalysisName } from '../../src/core/analysis.ts';
 import { initialSteps, storageKey } from '../../src/core/image.ts';
 import type { BlobStore } from '../../src/ports/blob-store.ts';
 import type { ImageRepository } from '../../src/ports/image-repository.ts';
@@ -5,7 +6,7 @@ import type { ImageRepository } from '../../src/ports/image-repository.ts';
 /** Puts an image in the state a finished PUT leaves it: record `uploaded`, original stored. */
 export async function seedUploadedImage(
   deps: { repo: ImageRepository; blobs: BlobStore },
-  image: { imageId: string; tenant: string; bytes: Buffer; now: number },
+  image: { imageId: string; tenant: string; bytes: Buffer; now: number; analyses?: AnalysisName[] },
 ): Promise<void> {
   const { imageId, tenant, now } = image;
   await deps.repo.create({
@@ -13,7 +14,7 @@ export async function seedUploadedImage(
     tenant,
     fileName: 'a.jpg',
     fileType: 'image/jpeg',
-    steps: initialSteps([]),
+    steps: initialSteps(image.analyses ?? []),
     createdAt: now,
   });
   await deps.blobs.write(storageKey(tenant, imageId, 'original'), image.bytes);

@@ -63,7 +63,9 @@ function toRecord(row: ImageRow): ImageRecord {
 
 /**
  * The list query for a page. With a label or object filter the page is read from that
- * term's index entries, which are already in list order; otherwise from the tenant's images.
+ * term's index entries, which are already in list order. A text-only search starts from the
+ * trigram index (CROSS JOIN fixes that order) and sorts the matches: scanning every image
+ * newest first and testing its text would read the whole tenant for a rare word.
  */
 function listSql(query: ListQuery): string {
   const joins: string[] = [];
@@ -74,13 +76,17 @@ function listSql(query: ListQuery): string {
     );
   if (query.label !== undefined) term('l', 'label');
   if (query.object !== undefined) term('o', 'object');
-  if (query.text !== undefined)
-    joins.push(`JOIN image_text x ON x.rowid = i.rowid AND x.text LIKE @text ESCAPE '\\'`);
   const by = query.label !== undefined ? 'l' : query.object !== undefined ? 'o' : 'i';
+  let from = 'images i';
+  if (query.text !== undefined) {
+    const textMatch = "x.text LIKE @text ESCAPE '\\'";
+    if (by === 'i') from = `image_text x CROSS JOIN images i ON i.rowid = x.rowid AND ${textMatch}`;
+    else joins.push(`JOIN image_text x ON x.rowid = i.rowid AND ${textMatch}`);
+  }
   const where = [`${by}.tenant = @tenant`, 'i.tenant = @tenant'];
   if (query.status) where.push('i.status = @status');
   if (query.after) where.push(`(${by}.created_at, ${by}.image_id) < (@afterCreatedAt, @afterImageId)`);
-  return `SELECT i.* FROM images i ${joins.join(' ')} WHERE ${where.join(' AND ')}
+  return `SELECT i.* FROM ${from} ${joins.join(' ')} WHERE ${where.join(' AND ')}
     ORDER BY ${by}.created_at DESC, ${by}.image_id DESC LIMIT @limit`;
 }
 

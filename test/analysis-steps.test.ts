@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FsBlobStore } from '../src/adapters/local/fs-blob-store.ts';
+import { openDatabase, type SqliteDatabase } from '../src/adapters/local/sqlite-database.ts';
+import { SqliteImageRepository } from '../src/adapters/local/sqlite-image-repository.ts';
+import { ANALYSES, type AnalysisName } from '../src/core/analysis.ts';
+import { type ProcessingDeps, runProcessImageJob } from '../src/core/processing.ts';
+import { SharpPipeline } from '../src/core/sharp-pipeline.ts';
+import type { Analyzer } from '../src/ports/analyzer.ts';
+import { fixture } from './helpers/images.ts';
+import { seedUploadedImage } from './helpers/seed.ts';
+
+/**
+ * How analysis failures and progress look to a client. The analyzer here is a stand-in for
+ * the port (the real models are exercised in analysis.test.ts); storage and sharp are real.
+ */
+describe('Analysis steps', () => {
+  let dir: string;
+  let db: SqliteDatabase;
+  let deps: ProcessingDeps;
+  const imageId = '33333333-3333-4333-8333-333333333333';
+  const job = { tenant: 't', imageId };
+
+  const analyzer = (failing: AnalysisName[], during?: (name: AnalysisName) => Promise<void>): Analyzer => ({
+    async analyze(name) {
+      await during?.(name);
+      if (failing.includes(name)) throw new Error(`${name} model crashed`);
+      const results = {
+        objects: [{ name: 'Cat', confidence: 80, boundingBox: { left: 0, top: 0, width: 1, height: 1 } }],
+        faces: [],
+        moderation: { labels: [], classes: { Neutral: 99 } },
+        text: [],
+      };
+      return results[name] as never;
+    },
+    async modelName(name) {
+      return `stand-in ${name}`;
+    },
+  });
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'imgapi-analysis-'));
+    db = openDatabase(join(dir, 'db.sqlite'));
+    deps = {
+      repo: new SqliteImageRepository(db),
+      blobs: new FsBlobStore(join(dir, 'files')),
+      pipeline: new SharpPipeline(100e6),
+      analyzer: null,
+      clock: { now: () => Date.now() },
+      maxPixels: 100e6,
+      maxAttempts: 3,
+      retryBaseDelayMs: 10,
+    };
+    await seedUploadedImage(deps, {
+      imageId,
+      tenant: 't',
+      bytes: fixture('chelsea.jpg'),
+      now: Date.now(),
+      analyses: [...ANALYSES],
+    });
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('marks only the failing analysis failed, with its reason; the image completes with the rest', async () => {
+    const outcome = await runProcessImageJob({ ...deps, analyzer: analyzer(['text']) }, job, 1);
+    expect(outcome).toMatchObject({ action: 'delete', result: 'completed' });
+    const record = await deps.repo.getById(imageId);
+    expect(record?.status).toBe('completed');
+    expect(record?.steps).toMatchObject({
+      analysis: 'completed',
+      objects: 'completed',
+      faces: 'completed',
+      moderation: 'completed',
+      text: 'failed',
+    });
+    expect(record?.analysis?.errors).toEqual([
+      { step: 'text', code: 'ANALYSIS_FAILED', message: 'text: text model crashed' },
+    ]);
+    expect(record?.analysis?.labels).toEqual(['Animal', 'Cat', 'Mammal', 'Pet']);
+    expect(record?.analysis?.models).toEqual({
+      objects: 'stand-in objects',
+      faces: 'stand-in faces',
+      moderation: 'stand-in moderation',
+    });
+  });
+
+  it('marks the analysis step failed when every analysis failed, and still completes the image', async () => {
+    await runProcessImageJob({ ...deps, analyzer: analyzer([...ANALYSES]) }, job, 1);
+    const record = await deps.repo.getById(imageId);
+    expect(record?.status).toBe('completed');
+    expect(record?.steps.analysis).toBe('failed');
+    expect(record?.analysis?.errors.map((e) => e.step)).toEqual([...ANALYSES]);
+    expect(record?.variants).toContain('thumb-small');
+  });
+
+  it('fails the analysis steps with a reason when the server has no analyzer', async () => {
+    await runProcessImageJob(deps, job, 1);
+    const record = await deps.repo.getById(imageId);
+    expect(record?.status).toBe('completed');
+    expect(record?.analysis?.errors[0]?.message).toContain('no analyzer is configured');
+  });
+
+  it('shows finished thumbnails and finished analyses while a slow one still runs', async () => {
+    let seen: Awaited<ReturnType<typeof deps.repo.getById>> = null;
+    const reader = new SqliteImageRepository(openDatabase(join(dir, 'db.sqlite')));
+    const during = async (name: AnalysisName) => {
+      if (name === 'text') seen = await reader.getById(imageId);
+    };
+    await runProcessImageJob({ ...deps, analyzer: analyzer([], during) }, job, 1);
+    expect(seen).toMatchObject({
+      status: 'processing',
+      analysis: null,
+      steps: {
+        thumbnail: 'completed',
+        webp: 'completed',
+        metadata: 'completed',
+        analysis: 'processing',
+        objects: 'completed',
+        faces: 'completed',
+        moderation: 'completed',
+        text: 'processing',
+      },
+    });
+    expect(seen!.variants).toEqual(
+      expect.arrayContaining(['thumb-small', 'thumb-medium', 'thumb-large', 'webp']),
+    );
+  });
+});

@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture } from './helpers/images.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+
+/**
+ * The real models on committed real photos (licences in test/fixtures/LICENSES.md), through
+ * the whole HTTP flow. Assertions are what a person sees in each picture.
+ */
+describe('AI analysis with the local models', () => {
+  let server: TestServer;
+  const ids: Record<string, string> = {};
+  const analysis: Record<string, any> = {};
+  const steps: Record<string, any> = {};
+
+  beforeAll(async () => {
+    server = await startTestServer({ ANALYSIS: 'all', WORKERS: '1' });
+    const photos = [
+      ['astronaut', 'astronaut.jpg', 'image/jpeg'],
+      ['cat', 'chelsea.jpg', 'image/jpeg'],
+      ['cup', 'coffee.jpg', 'image/jpeg'],
+      ['page', 'page.png', 'image/png'],
+      ['rocket', 'rocket.jpg', 'image/jpeg'],
+    ] as const;
+    for (const [name, file, type] of photos) {
+      ids[name] = await server.api.upload(fixture(file), type, file);
+    }
+    for (const [name] of photos) {
+      const status = await server.api.waitFor(ids[name] as string, ['completed', 'failed'], 120_000);
+      steps[name] = status.steps;
+      analysis[name] = (await server.api.get(`/images/${ids[name]}`)).body.analysis;
+    }
+  }, 180_000);
+  afterAll(() => server?.stop());
+
+  it('runs every analysis as its own completed step', () => {
+    for (const name of Object.keys(ids)) {
+      expect(steps[name]).toEqual({
+        thumbnail: 'completed',
+        webp: 'completed',
+        metadata: 'completed',
+        analysis: 'completed',
+        objects: 'completed',
+        faces: 'completed',
+        moderation: 'completed',
+        text: 'completed',
+      });
+      expect(analysis[name].errors).toEqual([]);
+      expect(Object.keys(analysis[name].models).sort()).toEqual(['faces', 'moderation', 'objects', 'text']);
+      expect(analysis[name].celebrities).toEqual([]);
+    }
+  });
+
+  it('finds the astronaut: one smiling woman, a person', () => {
+    const a = analysis.astronaut;
+    expect(a.faces).toBe(1);
+    const [face] = a.faceDetails;
+    expect(face.confidence).toBeGreaterThan(90);
+    expect(face.gender.value).toBe('Female');
+    expect(face.gender.confidence).toBeGreaterThan(50);
+    expect(face.emotions[0].type).toBe('HAPPY');
+    expect(face.ageRange.high).toBeGreaterThan(face.ageRange.low);
+    // Her face is in the upper middle of the portrait.
+    const box = face.boundingBox;
+    expect(box.left).toBeGreaterThan(0.2);
+    expect(box.left + box.width).toBeLessThan(0.7);
+    expect(box.top).toBeLessThan(0.3);
+    expect(box.width).toBeGreaterThan(0.15);
+    expect(a.objects.map((o: any) => o.name)).toContain('Person');
+    expect(a.labels).toEqual(expect.arrayContaining(['Person', 'Face']));
+  });
+
+  it('sees a cat, and no face, in the cat photo', () => {
+    const a = analysis.cat;
+    expect(a.objects[0].name).toBe('Cat');
+    expect(a.objects[0].boundingBox.width).toBeGreaterThan(0.5);
+    expect(a.labels).toEqual(expect.arrayContaining(['Cat', 'Pet', 'Animal']));
+    expect(a.labels).not.toContain('Dog');
+    expect(a.faces).toBe(0);
+    expect(a.confidence).toBe(a.labelDetails[0].confidence);
+  });
+
+  it('sees a cup in the coffee photo', () => {
+    const a = analysis.cup;
+    expect(a.objects[0].name).toBe('Cup');
+    expect(a.labels).toEqual(expect.arrayContaining(['Cup', 'Tableware']));
+    expect(a.faces).toBe(0);
+  });
+
+  it('reads the printed page', () => {
+    const a = analysis.page;
+    const text = a.text.map((line: any) => line.text).join('\n');
+    expect(text).toContain('markers of the coins');
+    expect(text).toContain('as either object or background');
+    for (const line of a.text) {
+      expect(line.confidence).toBeGreaterThanOrEqual(70);
+      expect(line.boundingBox.left + line.boundingBox.width).toBeLessThanOrEqual(1);
+    }
+    expect(a.labels).toContain('Text');
+    expect(a.faces).toBe(0);
+  });
+
+  it('reads no text into photos without any', () => {
+    for (const name of ['astronaut', 'cat', 'cup']) expect(analysis[name].text).toEqual([]);
+  });
+
+  it('flags none of these photos for moderation, and calls none of them a drawing', () => {
+    for (const name of Object.keys(ids)) {
+      expect(analysis[name].moderationLabels).toEqual([]);
+      expect(analysis[name].labels).not.toContain('Drawing');
+    }
+    expect(analysis.rocket.faces).toBe(0);
+  });
+
+  it('searches by label, object and text, within the tenant', async () => {
+    const names = async (query: string) => {
+      const res = await server.api.get(`/images?${query}`);
+      expect(res.status).toBe(200);
+      return res.body.images.map((i: any) => i.imageId);
+    };
+    expect(await names('label=cat')).toEqual([ids.cat]);
+    expect(await names('label=ANIMAL')).toEqual([ids.cat]);
+    expect(await names('object=Cup')).toEqual([ids.cup]);
+    expect(await names('label=Person')).toEqual([ids.astronaut]);
+    expect(await names('text=COINS')).toEqual([ids.page]);
+    expect(await names('text=coins&label=Text&status=completed')).toEqual([ids.page]);
+    expect(await names('label=Giraffe')).toEqual([]);
+    expect(await names('text=50%25')).toEqual([]);
+
+    const { body: key } = await server.api.request('POST', '/keys', { name: 'other tenant' });
+    const other = server.api.withKey(key.apiKey);
+    expect((await other.get('/images?label=cat')).body).toEqual({ images: [], count: 0 });
+  });
+
+  it('rejects a search term that is too short or too long, naming the field', async () => {
+    const short = await server.api.get('/images?text=ab');
+    expect(short.status).toBe(400);
+    expect(short.body.error.message).toContain('text');
+    const long = await server.api.get(`/images?label=${'x'.repeat(201)}`);
+    expect(long.status).toBe(400);
+    expect(long.body.error.message).toContain('label');
+  });
+
+  it('runs only the analyses an upload asks for', async () => {
+    const created = await server.api.request('POST', '/images/upload', {
+      fileName: 'page.png',
+      fileType: 'image/png',
+      analysis: ['text'],
+    });
+    expect(created.status).toBe(200);
+    const { imageId } = created.body;
+    await fetch(created.body.uploadUrl, {
+      method: 'PUT',
+      body: fixture('page.png'),
+      headers: { 'content-type': 'image/png' },
+    });
+    const status = await server.api.waitFor(imageId, ['completed', 'failed'], 60_000);
+    expect(status.steps).toMatchObject({
+      analysis: 'completed',
+      objects: 'skipped',
+      faces: 'skipped',
+      moderation: 'skipped',
+      text: 'completed',
+    });
+    const { body } = await server.api.get(`/images/${imageId}`);
+    expect(Object.keys(body.analysis.models)).toEqual(['text']);
+    expect(body.analysis.text.length).toBeGreaterThan(0);
+    expect(body.analysis.objects).toEqual([]);
+  });
+
+  it('skips analysis entirely for analysis: []', async () => {
+    const created = await server.api.request('POST', '/images/upload', {
+      fileName: 'cup.jpg',
+      fileType: 'image/jpeg',
+      analysis: [],
+    });
+    const { imageId } = created.body;
+    await fetch(created.body.uploadUrl, {
+      method: 'PUT',
+      body: fixture('coffee.jpg'),
+      headers: { 'content-type': 'image/jpeg' },
+    });
+    const status = await server.api.waitFor(imageId);
+    expect(status.status).toBe('completed');
+    expect(status.steps.analysis).toBe('skipped');
+    expect((await server.api.get(`/images/${imageId}`)).body.analysis).toBeNull();
+  });
+
+  it('rejects an unknown analysis, naming the field', async () => {
+    const res = await server.api.request('POST', '/images/upload', {
+      fileName: 'a.jpg',
+      fileType: 'image/jpeg',
+      analysis: ['objects', 'celebrities'],
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe(
+      'analysis.1: expected one of objects, faces, moderation, text but received "celebrities"',
+    );
+  });
+});
