@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
  * BENCH_ONLY=a,b to run some; see each script for its own BENCH_* knobs.
  */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const ALL = ['startup', 'scale', 'api-throughput', 'pipeline-vs-sharp', 'memory'];
+const ALL = ['startup', 'scale', 'api-throughput', 'pipeline-vs-sharp', 'memory', 'analysis'];
 const only = process.env.BENCH_ONLY?.split(',') ?? ALL;
 mkdirSync(`${ROOT}bench/results`, { recursive: true });
 for (const name of ALL.filter((n) => only.includes(n))) {

@@ -125,9 +125,7 @@ describe('Analysis steps', () => {
         moderation: 'completed',
         text: 'processing',
       },
+      variants: expect.arrayContaining(['thumb-small', 'thumb-medium', 'thumb-large', 'webp']),
     });
-    expect(seen!.variants).toEqual(
-      expect.arrayContaining(['thumb-small', 'thumb-medium', 'thumb-large', 'webp']),
-    );
   });
 });

@@ -74,7 +74,7 @@ describe('Search index (SQLite)', () => {
   it('pages a label newest first with the same keyset cursor as the list', async () => {
     const first = await repo.list({ tenant: 't', label: 'animal', limit: 2 });
     expect(ids(first)).toEqual([id(3), id(2)]);
-    const last = first.at(-1)!;
+    const last = first[1] as (typeof first)[number];
     const second = await repo.list({
       tenant: 't',
       label: 'animal',
