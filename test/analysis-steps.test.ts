@@ -2,15 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FsBlobStore } from '../src/adapters/local/fs-blob-store.ts';
 import { openDatabase, type SqliteDatabase } from '../src/adapters/local/sqlite-database.ts';
 import { SqliteImageRepository } from '../src/adapters/local/sqlite-image-repository.ts';
 import { ANALYSES, type AnalysisName } from '../src/core/analysis.ts';
 import { type ProcessingDeps, runProcessImageJob } from '../src/core/processing.ts';
-import { SharpPipeline } from '../src/core/sharp-pipeline.ts';
 import type { Analyzer } from '../src/ports/analyzer.ts';
 import { fixture } from './helpers/images.ts';
-import { seedUploadedImage } from './helpers/seed.ts';
+import { seedUploadedImage, workerProcessingDeps } from './helpers/seed.ts';
 
 /**
  * How analysis failures and progress look to a client. The analyzer here is a stand-in for
@@ -43,16 +41,7 @@ describe('Analysis steps', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'imgapi-analysis-'));
     db = openDatabase(join(dir, 'db.sqlite'));
-    deps = {
-      repo: new SqliteImageRepository(db),
-      blobs: new FsBlobStore(join(dir, 'files')),
-      pipeline: new SharpPipeline(100e6),
-      analyzer: null,
-      clock: { now: () => Date.now() },
-      maxPixels: 100e6,
-      maxAttempts: 3,
-      retryBaseDelayMs: 10,
-    };
+    deps = workerProcessingDeps(db, dir);
     await seedUploadedImage(deps, {
       imageId,
       tenant: 't',

@@ -2,13 +2,11 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FsBlobStore } from '../src/adapters/local/fs-blob-store.ts';
 import { openDatabase, type SqliteDatabase } from '../src/adapters/local/sqlite-database.ts';
 import { SqliteImageRepository } from '../src/adapters/local/sqlite-image-repository.ts';
 import { type ProcessingDeps, runProcessImageJob } from '../src/core/processing.ts';
-import { SharpPipeline } from '../src/core/sharp-pipeline.ts';
 import { fixture } from './helpers/images.ts';
-import { seedUploadedImage } from './helpers/seed.ts';
+import { seedUploadedImage, workerProcessingDeps } from './helpers/seed.ts';
 
 describe('Two deliveries of one job racing', () => {
   let dir: string;
@@ -20,18 +18,8 @@ describe('Two deliveries of one job racing', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'imgapi-race-'));
     db = openDatabase(join(dir, 'db.sqlite'));
-    const repo = new SqliteImageRepository(db);
     // Each "worker" gets its own connection, as worker threads do.
-    deps = {
-      repo,
-      blobs: new FsBlobStore(join(dir, 'files')),
-      pipeline: new SharpPipeline(100e6),
-      analyzer: null,
-      clock: { now: () => Date.now() },
-      maxPixels: 100e6,
-      maxAttempts: 3,
-      retryBaseDelayMs: 10,
-    };
+    deps = workerProcessingDeps(db, dir);
     await seedUploadedImage(deps, { imageId, tenant: 't', bytes: fixture('chelsea.jpg'), now: Date.now() });
   });
   afterEach(() => {
