@@ -113,8 +113,16 @@ async function letterbox(image: RawImage) {
   return { data, side, toImageBox };
 }
 
+// Objects and faces look at the same pixels: pad them once per image, not once per analysis.
+const letterboxed = new WeakMap<RawImage, ReturnType<typeof letterbox>>();
+
 async function detect(human: HumanInstance, image: RawImage) {
-  const boxed = await letterbox(image);
+  let pending = letterboxed.get(image);
+  if (!pending) {
+    pending = letterbox(image);
+    letterboxed.set(image, pending);
+  }
+  const boxed = await pending;
   const tensor = (tf as Tfjs & TensorFactory).tensor3d(
     new Uint8Array(boxed.data.buffer, boxed.data.byteOffset, boxed.data.length),
     [boxed.side, boxed.side, 3],

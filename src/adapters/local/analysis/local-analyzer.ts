@@ -49,11 +49,6 @@ export class LocalAnalyzer implements Analyzer {
     return run(this, input);
   }
 
-  /** Loads the given models now instead of on first use (benchmarks, warm start). */
-  async preload(names: readonly AnalysisName[]): Promise<void> {
-    await Promise.all(names.map((name) => this.model(name)));
-  }
-
   async close(): Promise<void> {
     const text = await this.loading.text?.catch(() => undefined);
     await text?.close();

@@ -10,7 +10,6 @@ export interface Tfjs {
   setBackend(name: string): Promise<boolean>;
   ready(): Promise<void>;
   memory(): { numTensors: number; numBytes: number };
-  version_core: string;
   io: {
     registerLoadRouter(router: (url: string | string[]) => unknown): void;
   };
