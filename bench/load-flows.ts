@@ -1,6 +1,7 @@
-import { percentile, runUploadFlows } from '../test/helpers/flows.ts';
+import { runUploadFlows } from '../test/helpers/flows.ts';
 import { scaledPhoto } from '../test/helpers/images.ts';
 import { startTestServer } from '../test/helpers/server.ts';
+import { percentile, round } from './lib.ts';
 
 /** `npx tsx bench/load-flows.ts [flows]`: N concurrent upload flows, API latency percentiles. */
 const flows = Number(process.argv[2] ?? 500);
@@ -16,11 +17,11 @@ console.log(
       lost: report.lost,
       statuses: report.statuses,
       apiCalls: l.length,
-      p50Ms: +percentile(l, 50).toFixed(1),
-      p95Ms: +percentile(l, 95).toFixed(1),
-      p99Ms: +percentile(l, 99).toFixed(1),
-      wallSeconds: +(report.wallMs / 1000).toFixed(1),
-      imagesPerSecond: +(report.completed / (report.wallMs / 1000)).toFixed(1),
+      p50Ms: round(percentile(l, 50)),
+      p95Ms: round(percentile(l, 95)),
+      p99Ms: round(percentile(l, 99)),
+      wallSeconds: round(report.wallMs / 1000),
+      imagesPerSecond: round(report.completed / (report.wallMs / 1000)),
     },
     null,
     2,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from './helpers/images.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
+import { putBytes, startTestServer, type TestServer } from './helpers/server.ts';
 
 /**
  * The real models on committed real photos (licences in test/fixtures/LICENSES.md), through
@@ -148,11 +148,7 @@ describe('AI analysis with the local models', () => {
     });
     expect(created.status).toBe(200);
     const { imageId } = created.body;
-    await fetch(created.body.uploadUrl, {
-      method: 'PUT',
-      body: fixture('page.png'),
-      headers: { 'content-type': 'image/png' },
-    });
+    await putBytes(created.body.uploadUrl, fixture('page.png'), 'image/png');
     const status = await server.api.waitFor(imageId, ['completed', 'failed'], 60_000);
     expect(status.steps).toMatchObject({
       analysis: 'completed',
@@ -174,11 +170,7 @@ describe('AI analysis with the local models', () => {
       analysis: [],
     });
     const { imageId } = created.body;
-    await fetch(created.body.uploadUrl, {
-      method: 'PUT',
-      body: fixture('coffee.jpg'),
-      headers: { 'content-type': 'image/jpeg' },
-    });
+    await putBytes(created.body.uploadUrl, fixture('coffee.jpg'), 'image/jpeg');
     const status = await server.api.waitFor(imageId);
     expect(status.status).toBe('completed');
     expect(status.steps.analysis).toBe('skipped');

@@ -1,5 +1,4 @@
-import type { ImageRepository } from '../ports/image-repository.ts';
-import type { JobQueue } from '../ports/job-queue.ts';
+import type { CoreDeps } from './deps.ts';
 
 /**
  * Sends dead-lettered jobs back to the main queue once the fault behind them is fixed.
@@ -7,14 +6,16 @@ import type { JobQueue } from '../ports/job-queue.ts';
  * redriven job would find a finished image and do nothing.
  */
 export async function redriveDeadLetters(
-  deps: { repo: ImageRepository; queue: JobQueue; clock: { now(): number } },
+  deps: Pick<CoreDeps, 'repo' | 'queue' | 'clock' | 'onJobQueued'>,
   ids?: string[],
 ): Promise<number> {
   const letters = await deps.queue.listDeadLetters(10_000);
-  const chosen = ids ? letters.filter((letter) => ids.includes(letter.id)) : letters;
-  for (const letter of chosen) {
-    if (letter.job.name === 'process-image')
-      await deps.repo.reopen(letter.job.data.imageId, deps.clock.now());
-  }
-  return chosen.length === 0 ? 0 : deps.queue.redrive(chosen.map((letter) => letter.id));
+  const wanted = ids && new Set(ids);
+  const chosen = wanted ? letters.filter((letter) => wanted.has(letter.id)) : letters;
+  for (const letter of chosen) await deps.repo.reopen(letter.job.data.imageId, deps.clock.now());
+  if (chosen.length === 0) return 0;
+  const redriven = await deps.queue.redrive(chosen.map((letter) => letter.id));
+  // Like an upload's enqueue: wake a local worker instead of waiting for its next poll.
+  if (redriven > 0) deps.onJobQueued?.();
+  return redriven;
 }

@@ -5,9 +5,13 @@ import type { AnalysisResults, LabelDetail } from './analysis.ts';
  * knows. A detected object yields its own label plus every parent, so "cat" is found by
  * label=Cat, label=Pet and label=Animal.
  */
-const COCO: Record<string, { name: string; parents: string[] }> = {};
+const COCO: Record<string, string> = {};
+const PARENTS: Record<string, string[]> = {};
 const category = (parents: string[], classes: Record<string, string>) => {
-  for (const [coco, name] of Object.entries(classes)) COCO[coco] = { name, parents };
+  for (const [coco, name] of Object.entries(classes)) {
+    COCO[coco] = name;
+    PARENTS[name] = parents;
+  }
 };
 category([], { person: 'Person' });
 category(['Vehicle', 'Transportation'], {
@@ -108,11 +112,7 @@ category([], {
 
 /** The Rekognition-style name for a COCO class ("cell phone" → "Mobile Phone"). */
 export function objectName(cocoClass: string): string {
-  return COCO[cocoClass]?.name ?? titleCase(cocoClass);
-}
-
-function parentsOf(name: string): string[] {
-  return Object.values(COCO).find((c) => c.name === name)?.parents ?? [];
+  return COCO[cocoClass] ?? titleCase(cocoClass);
 }
 
 function titleCase(text: string): string {
@@ -129,7 +129,7 @@ const STYLE_LABELS: Record<string, { name: string; parents: string[] }> = {
  * Below this (0–100) a style class of the moderation model does not become a label: the
  * model calls some photos (a rocket launch at night) "Drawing" at 70%.
  */
-export const STYLE_LABEL_MIN_CONFIDENCE = 85;
+const STYLE_LABEL_MIN_CONFIDENCE = 85;
 
 /**
  * Image-level labels derived from what the analyses found: each object and its categories,
@@ -141,9 +141,11 @@ export function deriveLabels(found: Partial<AnalysisResults>): LabelDetail[] {
   const add = (name: string, confidence: number, parents: string[]) => {
     const existing = labels.get(name);
     if (!existing || existing.confidence < confidence) labels.set(name, { name, confidence, parents });
-    for (const [i, parent] of parents.entries()) add(parent, confidence, parents.slice(i + 1));
+    // Each parent's own parents are the rest of the chain (Cat → Pet → Mammal → Animal).
+    const [parent, ...grandparents] = parents;
+    if (parent) add(parent, confidence, grandparents);
   };
-  for (const object of found.objects ?? []) add(object.name, object.confidence, parentsOf(object.name));
+  for (const object of found.objects ?? []) add(object.name, object.confidence, PARENTS[object.name] ?? []);
   for (const face of found.faces ?? []) {
     add('Face', face.confidence, ['Person']);
   }

@@ -30,33 +30,25 @@ export interface WorkerTask {
 // and it holds memory. Parallelism comes from the pool, one image per worker thread.
 sharp.cache(false);
 
-let deps: ProcessingDeps | undefined;
+const settings = workerData as WorkerSettings;
 
-/** Opens this thread's own SQLite connection and blob store on first use. */
-function dependencies(): ProcessingDeps {
-  if (deps) return deps;
-
-  const settings = workerData as WorkerSettings;
-  deps = {
-    repo: new SqliteImageRepository(openDatabase(join(settings.dataDir, 'db.sqlite'))),
-    blobs: new FsBlobStore(join(settings.dataDir, 'files')),
-    pipeline: new SharpPipeline(settings.maxPixels),
-    analyzer: settings.analyses.length > 0 ? new LocalAnalyzer() : null,
-    clock: systemClock,
-    maxPixels: settings.maxPixels,
-    maxAttempts: settings.maxAttempts,
-    retryBaseDelayMs: settings.retryBaseDelayMs,
-  };
-  return deps;
-}
-
-// Open the database and stores as the thread starts, not on its first job.
-dependencies();
+// This thread's own SQLite connection and blob store, opened as the thread starts rather than
+// on its first job. Models are the exception: LocalAnalyzer loads each on first use.
+const deps: ProcessingDeps = {
+  repo: new SqliteImageRepository(openDatabase(join(settings.dataDir, 'db.sqlite'))),
+  blobs: new FsBlobStore(join(settings.dataDir, 'files')),
+  pipeline: new SharpPipeline(settings.maxPixels),
+  analyzer: settings.analyses.length > 0 ? new LocalAnalyzer() : null,
+  clock: systemClock,
+  maxPixels: settings.maxPixels,
+  maxAttempts: settings.maxAttempts,
+  retryBaseDelayMs: settings.retryBaseDelayMs,
+};
 
 /** Runs one job in this worker thread; the outcome is plain data for the main thread's queue. */
 export default async function processTask(task: WorkerTask): Promise<JobOutcome> {
   switch (task.job.name) {
     case 'process-image':
-      return runProcessImageJob(dependencies(), task.job.data, task.attempt);
+      return runProcessImageJob(deps, task.job.data, task.attempt);
   }
 }

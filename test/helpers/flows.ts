@@ -1,4 +1,4 @@
-import type { ApiClient } from './server.ts';
+import { type ApiClient, putBytes } from './server.ts';
 
 export interface FlowReport {
   flows: number;
@@ -9,11 +9,6 @@ export interface FlowReport {
   /** Latency of each API call (upload URL request, PUT, status poll), in ms. */
   latencies: number[];
   wallMs: number;
-}
-
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
 /**
@@ -41,13 +36,7 @@ export async function runUploadFlows(
     Array.from({ length: n }, async () => {
       const created = await timed(() => api.createUpload('load.jpg', 'image/jpeg'));
       if (created.status !== 200) return 'lost';
-      const put = await timed(() =>
-        fetch(created.body.uploadUrl, {
-          method: 'PUT',
-          body: bytes,
-          headers: { 'content-type': 'image/jpeg' },
-        }),
-      );
+      const put = await timed(() => putBytes(created.body.uploadUrl, bytes, 'image/jpeg'));
       await put.arrayBuffer();
       if (put.status !== 200) return 'lost';
       while (Date.now() < deadline) {

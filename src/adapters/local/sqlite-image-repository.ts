@@ -93,7 +93,8 @@ function listSql(query: ListQuery): string {
 /** Image records in SQLite; statements are prepared once per connection. */
 export class SqliteImageRepository implements ImageRepository {
   private readonly stmt;
-  private readonly listStatements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+  /** Statements whose SQL depends on the call (list filters, which columns a step sets). */
+  private readonly dynamicStatements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
 
   constructor(private readonly db: SqliteDatabase) {
     this.stmt = {
@@ -177,14 +178,17 @@ export class SqliteImageRepository implements ImageRepository {
     return row ? toRecord(row) : null;
   }
 
-  async list(query: ListQuery): Promise<ImageRecord[]> {
-    const sql = listSql(query);
-    let statement = this.listStatements.get(sql);
+  private prepared(sql: string) {
+    let statement = this.dynamicStatements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
-      this.listStatements.set(sql, statement);
+      this.dynamicStatements.set(sql, statement);
     }
-    const rows = statement.all({
+    return statement;
+  }
+
+  async list(query: ListQuery): Promise<ImageRecord[]> {
+    const rows = this.prepared(listSql(query)).all({
       tenant: query.tenant,
       status: query.status,
       afterCreatedAt: query.after?.createdAt,
@@ -241,7 +245,7 @@ export class SqliteImageRepository implements ImageRepository {
             params[field] = JSON.stringify(update[field]);
           }
         }
-        this.db.prepare(`UPDATE images SET ${sets.join(', ')} WHERE image_id = @imageId`).run(params);
+        this.prepared(`UPDATE images SET ${sets.join(', ')} WHERE image_id = @imageId`).run(params);
         if (update.terms) this.index(row.tenant, imageId, row.created_at, update.terms);
         return true;
       })

@@ -65,7 +65,6 @@ export function jobRoutes(deps: CoreDeps) {
     async (c) => {
       const body = c.req.header('content-type')?.includes('json') ? c.req.valid('json') : {};
       const redriven = await redriveDeadLetters(deps, body.ids);
-      if (redriven > 0) deps.onJobQueued?.();
       return c.json({ redriven }, 200);
     },
   );

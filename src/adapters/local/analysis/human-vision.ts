@@ -10,7 +10,7 @@ import {
 } from '../../../core/analysis.ts';
 import { objectName } from '../../../core/labels.ts';
 import type { RawImage } from '../../../ports/analyzer.ts';
-import { type Tfjs, tf, tfjsReady, WASM_DIR } from './tfjs-runtime.ts';
+import { pixelTensor, tfjsReady, WASM_DIR } from './tfjs-runtime.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -20,8 +20,8 @@ const HUMAN_DIST = dirname(require.resolve('@vladmandic/human'));
 const MODELS_URL = `file://${join(HUMAN_DIST, '..', 'models')}/`;
 
 /** Below these scores (0–1) a detection is dropped; chosen on the test photos, see README. */
-export const OBJECT_MIN_SCORE = 0.35;
-export const FACE_MIN_SCORE = 0.5;
+const OBJECT_MIN_SCORE = 0.35;
+const FACE_MIN_SCORE = 0.5;
 
 interface HumanBox {
   score: number;
@@ -47,9 +47,6 @@ interface HumanInstance {
   version: string;
   load(): Promise<void>;
   detect(input: unknown): Promise<HumanResult>;
-}
-interface TensorFactory {
-  tensor3d(values: Uint8Array, shape: [number, number, number], dtype: 'int32'): { dispose(): void };
 }
 
 const EMOTIONS: Record<string, EmotionType> = {
@@ -123,11 +120,7 @@ async function detect(human: HumanInstance, image: RawImage) {
     letterboxed.set(image, pending);
   }
   const boxed = await pending;
-  const tensor = (tf as Tfjs & TensorFactory).tensor3d(
-    new Uint8Array(boxed.data.buffer, boxed.data.byteOffset, boxed.data.length),
-    [boxed.side, boxed.side, 3],
-    'int32',
-  );
+  const tensor = pixelTensor(boxed.data, boxed.side, boxed.side);
   try {
     const result = await human.detect(tensor);
     if (result.error) throw new Error(`detection failed: ${result.error}`);

@@ -1,18 +1,16 @@
 import { createRequire } from 'node:module';
 import { type AnalysisResults, type ModerationLabel, percent } from '../../../core/analysis.ts';
 import type { RawImage } from '../../../ports/analyzer.ts';
-import { packageVersion, type Tfjs, tf, tfjsReady } from './tfjs-runtime.ts';
+import { packageVersion } from './package-version.ts';
+import { pixelTensor, tfjsReady } from './tfjs-runtime.ts';
 
 const require = createRequire(import.meta.url);
 
 /** Rekognition's default MinConfidence for moderation labels is 50, and so is ours. */
-export const MODERATION_MIN_CONFIDENCE = 50;
+const MODERATION_MIN_CONFIDENCE = 50;
 
 interface NsfwModel {
   classify(image: unknown, topk?: number): Promise<Array<{ className: string; probability: number }>>;
-}
-interface TensorFactory {
-  tensor3d(values: Uint8Array, shape: [number, number, number], dtype: 'int32'): { dispose(): void };
 }
 
 /**
@@ -51,11 +49,7 @@ export class NsfwModeration {
   }
 
   async classify(image: RawImage): Promise<AnalysisResults['moderation']> {
-    const tensor = (tf as Tfjs & TensorFactory).tensor3d(
-      new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.length),
-      [image.height, image.width, 3],
-      'int32',
-    );
+    const tensor = pixelTensor(image.data, image.height, image.width);
     try {
       const predictions = await this.model.classify(tensor, 5);
       const classes = Object.fromEntries(predictions.map((p) => [p.className, percent(p.probability)]));
@@ -67,7 +61,7 @@ export class NsfwModeration {
 }
 
 /** Rekognition-style labels for the classes at or above the threshold, strongest first. */
-export function moderationLabels(classes: Record<string, number>): ModerationLabel[] {
+function moderationLabels(classes: Record<string, number>): ModerationLabel[] {
   const labels = new Map<string, ModerationLabel>();
   for (const [cls, confidence] of Object.entries(classes)) {
     if (confidence < MODERATION_MIN_CONFIDENCE) continue;

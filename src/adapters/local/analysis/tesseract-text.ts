@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { createWorker, OEM, type Worker } from 'tesseract.js';
 import { percent, relativeBox, type TextDetection } from '../../../core/analysis.ts';
 import type { EncodedImage } from '../../../ports/analyzer.ts';
-import { packageVersion } from './tfjs-runtime.ts';
+import { packageVersion } from './package-version.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -14,7 +14,7 @@ const LANG_DIR = join(dirname(require.resolve('@tesseract.js-data/eng')), '4.0.0
  * Lines Tesseract is less sure of than this (0–100) are dropped: on photos without text it
  * reads texture as short garbage lines in the 0–60 range, while printed text scores 75+.
  */
-export const TEXT_MIN_CONFIDENCE = 70;
+const TEXT_MIN_CONFIDENCE = 70;
 
 interface Line {
   text: string;

@@ -10,6 +10,7 @@ export interface Tfjs {
   setBackend(name: string): Promise<boolean>;
   ready(): Promise<void>;
   memory(): { numTensors: number; numBytes: number };
+  tensor3d(values: Uint8Array, shape: [number, number, number], dtype: 'int32'): { dispose(): void };
   io: {
     registerLoadRouter(router: (url: string | string[]) => unknown): void;
   };
@@ -73,20 +74,7 @@ function fileHandler(modelJsonPath: string) {
   };
 }
 
-/** The version of an installed package, read from its package.json (for the `models` field). */
-export async function packageVersion(entryFile: string, name: string): Promise<string> {
-  let dir = dirname(entryFile);
-  while (dir !== dirname(dir)) {
-    try {
-      const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === name) return pkg.version ?? 'unknown';
-    } catch {
-      // not the package root yet: keep walking up
-    }
-    dir = dirname(dir);
-  }
-  return 'unknown';
+/** An image tensor over RGB pixels, sharing their memory; the caller disposes it. */
+export function pixelTensor(data: Buffer, height: number, width: number) {
+  return tf.tensor3d(new Uint8Array(data.buffer, data.byteOffset, data.length), [height, width, 3], 'int32');
 }
