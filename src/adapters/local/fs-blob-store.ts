@@ -74,6 +74,8 @@ export class FsBlobStore implements BlobStore {
   }
 
   async deletePrefix(prefix: string): Promise<void> {
-    await rm(this.pathOf(prefix), { recursive: true, force: true });
+    // A job still writing into the folder can add a file between rm's listing and its
+    // rmdir (ENOTEMPTY); rm retries that itself when asked to.
+    await rm(this.pathOf(prefix), { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
   }
 }
