@@ -1,7 +1,14 @@
 import sharp from 'sharp';
+import { thumbHashToApproximateAspectRatio, thumbHashToAverageRGBA } from 'thumbhash';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { animatedGif, fixture, orientedJpeg, scaledPhoto, solidPng } from './helpers/images.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
+
+const rgbaToColour = (c: { r: number; g: number; b: number }) => ({
+  r: Math.round(c.r * 255),
+  g: Math.round(c.g * 255),
+  b: Math.round(c.b * 255),
+});
 
 async function fetchImage(url: string) {
   return sharp(Buffer.from(await (await fetch(url)).arrayBuffer())).metadata();
@@ -66,6 +73,18 @@ describe('Processing', () => {
       const meta = await fetchImage(image.thumbnails[size]);
       expect([meta.width, meta.height]).toEqual([100, 60]);
     }
+  });
+
+  it('describes the colour and shape of the image in its placeholder', async () => {
+    const id = await server.api.upload(await solidPng(200, 100), 'image/png', 'red.png');
+    await server.api.waitFor(id);
+    const { placeholder } = (await server.api.get(`/images/${id}`)).body;
+    // The PNG is rgb(200, 40, 40); stats' dominant colour is the centre of its histogram bin.
+    expect(placeholder.dominantColor).toBe('#c82828');
+    const hash = Buffer.from(placeholder.thumbhash, 'base64');
+    expect(thumbHashToApproximateAspectRatio(hash)).toBeCloseTo(2, 0);
+    const { r, g, b } = rgbaToColour(thumbHashToAverageRGBA(hash));
+    expect([r, g, b]).toEqual([200, 40, 40].map((c) => expect.closeTo(c, -1)));
   });
 
   it('reports alpha and keeps it in the WebP', async () => {

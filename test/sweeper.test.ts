@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsBlobStore } from '../src/adapters/local/fs-blob-store.ts';
+import { InProcessImageEvents } from '../src/adapters/local/in-process-image-events.ts';
 import { openDatabase, type SqliteDatabase } from '../src/adapters/local/sqlite-database.ts';
 import { SqliteImageRepository } from '../src/adapters/local/sqlite-image-repository.ts';
 import { SqliteJobQueue } from '../src/adapters/local/sqlite-job-queue.ts';
@@ -29,6 +30,7 @@ describe('Function: sweepExpired', () => {
       queue: new SqliteJobQueue(db, clock, 3),
       signer: new UrlSigner(Buffer.alloc(32), () => 'http://x'),
       clock,
+      events: new InProcessImageEvents(),
       settings: {
         maxUploadBytes: 1,
         uploadUrlTtlSeconds: 3600,

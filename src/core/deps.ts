@@ -1,5 +1,6 @@
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
+import type { ImageEvents } from '../ports/image-events.ts';
 import type { ImageRepository } from '../ports/image-repository.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { AnalysisName } from './analysis.ts';
@@ -22,6 +23,8 @@ export interface CoreDeps {
   queue: JobQueue;
   signer: UrlSigner;
   clock: Clock;
+  /** Wakes status long-polls when an image's job ends or it is deleted. */
+  events: ImageEvents;
   settings: CoreSettings;
   /** Called after a job is enqueued so a local worker can pick it up without polling delay. */
   onJobQueued?: () => void;

@@ -4,6 +4,11 @@ import { ANALYSES, type Analysis, type AnalysisName } from './analysis.ts';
 export const IMAGE_STATUSES = ['pending', 'uploaded', 'processing', 'completed', 'failed'] as const;
 export type ImageStatus = (typeof IMAGE_STATUSES)[number];
 
+/** Completed or failed: nothing more will happen to the image unless it is redriven. */
+export function isFinished(status: ImageStatus): boolean {
+  return status === 'completed' || status === 'failed';
+}
+
 /**
  * `analysis` sums up the four analysis steps (kept from before they were split, as clients
  * poll it); each analysis also has its own step so a slow OCR does not hide the rest.

@@ -3,7 +3,14 @@ import type { ListQuery } from '../ports/image-repository.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { CoreDeps } from './deps.ts';
 import { ForbiddenError, NotFoundError } from './errors.ts';
-import { type ImageRecord, imagePrefix, storageKey, type Variant, variantContentType } from './image.ts';
+import {
+  type ImageRecord,
+  imagePrefix,
+  isFinished,
+  storageKey,
+  type Variant,
+  variantContentType,
+} from './image.ts';
 import { downloadExpiry } from './url-signer.ts';
 
 export interface ImagePage {
@@ -33,9 +40,36 @@ export async function getImage(deps: CoreDeps, tenant: string, imageId: string):
   return record;
 }
 
+/** SQS's own ceiling for a long poll, and well inside API Gateway's 29-second limit. */
+export const MAX_STATUS_WAIT_SECONDS = 20;
+/** A waiting request re-reads the record at least this often, in case a notice was missed. */
+const RECHECK_MS = 1000;
+
+/**
+ * The image once it has finished (completed or failed), or after `waitSeconds`, whichever
+ * comes first; at once with 0. Clients long-poll with this instead of polling in a loop.
+ */
+export async function awaitFinished(
+  deps: CoreDeps,
+  tenant: string,
+  imageId: string,
+  waitSeconds: number,
+): Promise<ImageRecord> {
+  // Elapsed real time, not deps.clock: this is how long a socket is held, not business time.
+  let deadline = performance.now() + waitSeconds * 1000;
+  for (;;) {
+    const record = await getImage(deps, tenant, imageId);
+    const left = deadline - performance.now();
+    if (isFinished(record.status) || left <= 0) return record;
+    // Draining: answer with the freshest record now rather than hold the shutdown up.
+    if ((await deps.events.next(imageId, Math.min(left, RECHECK_MS))) === 'closed') deadline = 0;
+  }
+}
+
 /** Removes the record, queued jobs and every stored file; a job still running notices and cleans up. */
 export async function deleteImage(deps: CoreDeps, tenant: string, imageId: string): Promise<void> {
   if (!(await deps.repo.delete(tenant, imageId))) throw new NotFoundError(`Image ${imageId} not found`);
+  deps.events.changed(imageId);
   await deps.queue.deleteJobsFor(imageId);
   await deps.blobs.deletePrefix(imagePrefix(tenant, imageId));
 }

@@ -20,9 +20,10 @@ export interface ImagePipeline {
   webp(path: string): Promise<Buffer>;
   /** A greyscale PNG for text recognition: small text needs more pixels than 1024. */
   textImage(path: string): Promise<EncodedImage>;
+  /** Metadata and EXIF from the file; the placeholder from the thumbnails' decoded pixels. */
   describe(
     path: string,
     fileSize: number,
-    smallThumbnail: Buffer,
+    pixels: RawImage,
   ): Promise<{ metadata: ImageMetadata; placeholder: Placeholder }>;
 }

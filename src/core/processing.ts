@@ -128,7 +128,7 @@ async function processImage(deps: ProcessingDeps, record: ImageRecord): Promise<
     lap('webp');
 
     const size = record.size ?? (await blobs.stat(key('original')))?.size ?? 0;
-    const described = await decode(() => pipeline.describe(original.path, size, thumbs.small));
+    const described = await decode(() => pipeline.describe(original.path, size, thumbs.pixels));
     await step({ step: 'metadata', state: 'completed', ...described });
     lap('metadata');
 

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { rgbaToThumbHash } from 'thumbhash';
+import type { RawImage } from '../ports/analyzer.ts';
 import { readExif } from './exif.ts';
 import { THUMBNAIL_SIZES } from './image.ts';
 import type { ImagePipeline, ImageProbe, Thumbnails } from './pipeline.ts';
@@ -38,7 +39,7 @@ export class SharpPipeline implements ImagePipeline {
       .toColourspace('srgb')
       .raw()
       .toBuffer({ resolveWithObject: true });
-    const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
+    const raw = { raw: rawShape(info, info.channels) };
     const encode = (size: number) =>
       sharp(data, raw).resize(size, size, { fit: 'inside', withoutEnlargement: true }).jpeg(JPEG).toBuffer();
     const [small, medium, large] = await Promise.all([
@@ -74,11 +75,11 @@ export class SharpPipeline implements ImagePipeline {
     return { png: data, width: info.width, height: info.height };
   }
 
-  async describe(path: string, fileSize: number, smallThumbnail: Buffer) {
+  async describe(path: string, fileSize: number, pixels: RawImage) {
     const [meta, exif, placeholder] = await Promise.all([
       sharp(path, { limitInputPixels: false }).metadata(),
       readExif(path),
-      placeholderOf(smallThumbnail),
+      placeholderOf(pixels),
     ]);
     const orientation = meta.orientation ?? 1;
     const swapped = orientation >= 5;
@@ -98,21 +99,24 @@ export class SharpPipeline implements ImagePipeline {
   }
 }
 
-async function placeholderOf(thumbnail: Buffer) {
-  const image = sharp(thumbnail);
-  const [{ data, info }, stats] = await Promise.all([
-    image
-      .clone()
-      .resize(100, 100, { fit: 'inside' })
-      .ensureAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true }),
-    image.clone().stats(),
-  ]);
-  const { r, g, b } = stats.dominant;
+/**
+ * ThumbHash and dominant colour from the pixels already decoded for the thumbnails: one
+ * 100-px reduction, no second decode of anything.
+ */
+async function placeholderOf(pixels: RawImage) {
+  const { data, info } = await sharp(pixels.data, { raw: rawShape(pixels, 3) })
+    .resize(100, 100, { fit: 'inside' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const { dominant } = await sharp(data, { raw: rawShape(info, 4) }).stats();
   const hex = (n: number) => n.toString(16).padStart(2, '0');
   return {
     thumbhash: Buffer.from(rgbaToThumbHash(info.width, info.height, data)).toString('base64'),
-    dominantColor: `#${hex(r)}${hex(g)}${hex(b)}`,
+    dominantColor: `#${hex(dominant.r)}${hex(dominant.g)}${hex(dominant.b)}`,
   };
+}
+
+function rawShape(size: { width: number; height: number }, channels: 1 | 2 | 3 | 4) {
+  return { width: size.width, height: size.height, channels };
 }

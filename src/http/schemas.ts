@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ANALYSES, EMOTION_TYPES } from '../core/analysis.ts';
 import { ALLOWED_TYPES, IMAGE_STATUSES, STEP_NAMES } from '../core/image.ts';
+import { MAX_STATUS_WAIT_SECONDS } from '../core/images.ts';
 
 // Control characters (C0, DEL, C1) and bidi overrides have no business in a file name and
 // are a classic way to make a name display differently from what it is.
@@ -92,6 +93,23 @@ export const ListQuerySchema = z.object({
     param: { name: 'text', in: 'query' },
     description: 'Only images whose recognised text contains this (case-insensitive substring)',
   }),
+});
+
+const waitError = `wait: expected an integer from 0 to ${MAX_STATUS_WAIT_SECONDS} (seconds)`;
+
+export const StatusQuerySchema = z.object({
+  wait: z.coerce
+    .number({ error: waitError })
+    .int(waitError)
+    .min(0, waitError)
+    .max(MAX_STATUS_WAIT_SECONDS, waitError)
+    .default(0)
+    .openapi({
+      param: { name: 'wait', in: 'query' },
+      example: 20,
+      description:
+        'Long poll: hold the request up to this many seconds until the image is completed or failed, then answer at once',
+    }),
 });
 
 const Thumbnails = z.object({

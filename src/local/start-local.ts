@@ -1,11 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { Piscina } from 'piscina';
 import { FsBlobStore } from '../adapters/local/fs-blob-store.ts';
+import { InProcessImageEvents } from '../adapters/local/in-process-image-events.ts';
 import { openDatabase } from '../adapters/local/sqlite-database.ts';
 import { SqliteImageRepository } from '../adapters/local/sqlite-image-repository.ts';
 import { SqliteJobQueue } from '../adapters/local/sqlite-job-queue.ts';
@@ -47,12 +49,14 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
   const blobs = new FsBlobStore(join(dataDir, 'files'));
   // One server owns a DATA_DIR; before its workers start, any temp file is a crash leftover.
   await blobs.removeTempFiles();
+  const events = new InProcessImageEvents();
   const core: CoreDeps = {
     repo: new SqliteImageRepository(db),
     blobs,
     queue,
     signer: new UrlSigner(loadSigningSecret(dataDir, config.SIGNING_SECRET), () => baseUrl),
     clock,
+    events,
     settings: {
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
       uploadUrlTtlSeconds: config.UPLOAD_URL_TTL,
@@ -74,6 +78,7 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
     maxAttempts: config.JOB_MAX_ATTEMPTS,
     retryBaseDelayMs: config.RETRY_BASE_DELAY_MS,
     analyses: config.ANALYSIS,
+    libvipsThreads: Math.max(1, Math.floor(availableParallelism() / config.WORKERS)),
   };
   const pool = new Piscina<WorkerTask, JobOutcome>({
     filename: new URL('../worker/entry.mjs', import.meta.url).href,
@@ -90,6 +95,7 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
     concurrency: config.WORKERS,
     visibilityTimeoutSeconds: config.JOB_VISIBILITY_TIMEOUT,
     logger: logger.child({ component: 'jobs' }),
+    onJobEnded: (job) => events.changed(job.data.imageId),
   });
   core.onJobQueued = () => runner.wake();
 
@@ -136,6 +142,8 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
       clearInterval(sweeper);
       const stopped = new Promise<void>((done) => server.close(() => done()));
       (server as Server).closeIdleConnections();
+      // Status long-polls answer now with what they have, so draining does not wait on them.
+      events.close();
       await runner.stop(config.SHUTDOWN_GRACE_SECONDS * 1000);
       await pool.destroy();
       await stopped;

@@ -11,6 +11,8 @@ export interface JobRunnerOptions {
   visibilityTimeoutSeconds: number;
   pollIntervalMs?: number;
   logger: Logger;
+  /** Called after each delivery has run and its outcome was applied (or the handler broke). */
+  onJobEnded?: (job: Job) => void;
 }
 
 /**
@@ -128,6 +130,7 @@ export class JobRunner {
       );
     } finally {
       clearInterval(heartbeat);
+      this.options.onJobEnded?.(message.job);
     }
   }
 

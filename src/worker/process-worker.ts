@@ -19,6 +19,8 @@ export interface WorkerSettings {
   retryBaseDelayMs: number;
   /** The analyses enabled on the server (ANALYSIS); none means no models in this thread. */
   analyses: AnalysisName[];
+  /** libvips threads per image: this worker's share of the cores. */
+  libvipsThreads: number;
 }
 
 export interface WorkerTask {
@@ -26,11 +28,14 @@ export interface WorkerTask {
   attempt: number;
 }
 
-// libvips keeps a cache of recent operations; each upload is a new file so it never hits,
-// and it holds memory. Parallelism comes from the pool, one image per worker thread.
-sharp.cache(false);
-
 const settings = workerData as WorkerSettings;
+
+// libvips keeps a cache of recent operations; each upload is a new file so it never hits,
+// and it holds memory. Parallelism comes from the pool, one image per worker thread, so
+// each image gets its share of the cores: libvips' default (all cores per image) runs
+// WORKERS × cores threads that only contend (measured: 0.87× → 0.96× of bare sharp).
+sharp.cache(false);
+sharp.concurrency(settings.libvipsThreads);
 
 // This thread's own SQLite connection and blob store, opened as the thread starts rather than
 // on its first job. Models are the exception: LocalAnalyzer loads each on first use.

@@ -98,14 +98,20 @@ export class ApiClient {
     return created.body.imageId;
   }
 
-  /** Polls the status endpoint until the image reaches one of the given states. */
+  /**
+   * Waits for one of `states`. For finished states it long-polls (`?wait=`), as a client
+   * should; any other state (e.g. processing) can only be caught by polling.
+   */
   async waitFor(imageId: string, states: string[] = ['completed', 'failed'], timeoutMs = 20_000) {
     const deadline = Date.now() + timeoutMs;
+    const longPoll = states.every((s) => s === 'completed' || s === 'failed');
     for (;;) {
-      const res = await this.get(`/images/${imageId}/status`);
+      const left = Math.ceil((deadline - Date.now()) / 1000);
+      const wait = longPoll ? `?wait=${Math.min(20, Math.max(left, 1))}` : '';
+      const res = await this.get(`/images/${imageId}/status${wait}`);
       if (states.includes(res.body?.status)) return res.body;
       if (Date.now() > deadline) throw new Error(`image ${imageId} stuck at ${JSON.stringify(res.body)}`);
-      await new Promise((r) => setTimeout(r, 50));
+      if (!longPoll || res.status !== 200) await new Promise((r) => setTimeout(r, 50));
     }
   }
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobInfo, BlobStore, BlobStream } from '../../ports/blob-store.ts';
 
@@ -30,8 +30,9 @@ export class FsBlobStore implements BlobStore {
     const target = this.pathOf(key);
     const temp = join(this.tmpDir, randomUUID());
     try {
-      const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
-      await pipeline(source, createWriteStream(temp, { flags: 'wx' }));
+      // A buffer in one write call; a stream through a pipeline, so its errors are handled.
+      if (Buffer.isBuffer(body)) await writeFile(temp, body, { flag: 'wx' });
+      else await pipeline(body, createWriteStream(temp, { flags: 'wx' }));
       await mkdir(dirname(target), { recursive: true });
       await rename(temp, target);
     } catch (error) {

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { CoreDeps } from '../../core/deps.ts';
-import { deleteImage, getImage, listImages } from '../../core/images.ts';
+import { isFinished } from '../../core/image.ts';
+import { awaitFinished, deleteImage, getImage, listImages } from '../../core/images.ts';
 import { createUpload } from '../../core/upload.ts';
 import type { AuthVariables } from '../auth.ts';
 import { commonErrors, json, security } from '../openapi.ts';
@@ -13,6 +14,7 @@ import {
   ImageIdParamSchema,
   ListQuerySchema,
   ListResponseSchema,
+  StatusQuerySchema,
   StatusResponseSchema,
   UploadRequestSchema,
   UploadResponseSchema,
@@ -50,9 +52,9 @@ const getRoute = createRoute({
 const statusRoute = createRoute({
   method: 'get',
   path: '/images/{imageId}/status',
-  summary: 'Processing status, per step',
+  summary: 'Processing status, per step; `wait` long-polls until the image has finished',
   security,
-  request: { params: ImageIdParamSchema },
+  request: { params: ImageIdParamSchema, query: StatusQuerySchema },
   responses: { 200: json(StatusResponseSchema, 'Processing status'), ...commonErrors, ...notFound },
 });
 
@@ -95,11 +97,9 @@ export function imageRoutes(deps: CoreDeps) {
   });
 
   app.openapi(statusRoute, async (c) => {
-    const record = await getImage(deps, c.get('apiKey').tenant, c.req.valid('param').imageId);
-    const typical =
-      record.status === 'completed' || record.status === 'failed'
-        ? null
-        : await deps.repo.recentProcessingMillis();
+    const { imageId } = c.req.valid('param');
+    const record = await awaitFinished(deps, c.get('apiKey').tenant, imageId, c.req.valid('query').wait);
+    const typical = isFinished(record.status) ? null : await deps.repo.recentProcessingMillis();
     return c.json(presentStatus(record, typical, deps.clock.now()), 200);
   });
 
