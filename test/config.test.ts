@@ -15,6 +15,7 @@ describe('Function: loadConfig', () => {
       UPLOAD_URL_TTL: 3600,
       ANALYSIS: ['objects', 'faces', 'moderation', 'text'],
       LOG_LEVEL: 'info',
+      PROCESSING_NICE: 10,
     });
     expect(config.PUBLIC_URL).toBeUndefined();
     expect(config.WORKERS).toBeGreaterThanOrEqual(1);
@@ -29,6 +30,8 @@ describe('Function: loadConfig', () => {
     ['PORT', '70000'],
     ['MAX_UPLOAD_BYTES', '-1'],
     ['WORKERS', '0'],
+    ['PROCESSING_NICE', '20'],
+    ['PROCESSING_NICE', '-5'],
     ['PUBLIC_URL', 'ftp://example.com'],
     ['API_KEY', 'short'],
     ['SIGNING_SECRET', 'too-short'],

@@ -37,6 +37,7 @@ const ConfigSchema = z.object({
   MAX_UPLOAD_BYTES: int(1).default(25 * MiB),
   MAX_PIXELS: int(1).default(100_000_000),
   WORKERS: int(1, 64).default(Math.max(1, availableParallelism())),
+  PROCESSING_NICE: int(0, 19).default(10),
   RETENTION_DAYS: int(1, 36_500).default(30),
   UPLOAD_URL_TTL: int(1, 7 * 24 * 3600).default(3600),
   DOWNLOAD_URL_TTL: int(1, 7 * 24 * 3600).default(3600),

@@ -96,6 +96,12 @@ export interface ImageRecord {
   expiresAt: number | null;
 }
 
+/** A list item's fields: a page never reads or parses metadata, analysis or steps. */
+export type ImageSummary = Pick<
+  ImageRecord,
+  'imageId' | 'tenant' | 'fileName' | 'fileType' | 'size' | 'status' | 'variants' | 'createdAt' | 'uploadedAt'
+>;
+
 /** A new image's steps: the chosen analyses are pending, the others skipped. */
 export function initialSteps(analyses: readonly AnalysisName[]): Steps {
   const chosen = (name: AnalysisName) => (analyses.includes(name) ? 'pending' : 'skipped');

@@ -5,6 +5,7 @@ import type { CoreDeps } from './deps.ts';
 import { ForbiddenError, NotFoundError } from './errors.ts';
 import {
   type ImageRecord,
+  type ImageSummary,
   imagePrefix,
   isFinished,
   storageKey,
@@ -14,7 +15,7 @@ import {
 import { downloadExpiry } from './url-signer.ts';
 
 export interface ImagePage {
-  images: ImageRecord[];
+  images: ImageSummary[];
   lastEvaluatedKey?: string;
 }
 
@@ -75,7 +76,11 @@ export async function deleteImage(deps: CoreDeps, tenant: string, imageId: strin
 }
 
 /** Signed download URL for a stored variant, or null while it does not exist yet. */
-export function variantUrl(deps: CoreDeps, record: ImageRecord, variant: Variant): string | null {
+export function variantUrl(
+  deps: CoreDeps,
+  record: Pick<ImageRecord, 'imageId' | 'status' | 'variants'>,
+  variant: Variant,
+): string | null {
   if (variant === 'original' ? record.status === 'pending' : !record.variants.includes(variant)) return null;
   const expires = downloadExpiry(deps.clock.now(), deps.settings.downloadUrlTtlSeconds);
   return deps.signer.downloadUrl(record.imageId, variant, expires);

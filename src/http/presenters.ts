@@ -1,10 +1,10 @@
 import type { CoreDeps } from '../core/deps.ts';
-import { type ImageRecord, progressOf } from '../core/image.ts';
+import { type ImageRecord, type ImageSummary, progressOf } from '../core/image.ts';
 import { variantUrl } from '../core/images.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-function thumbnails(deps: CoreDeps, record: ImageRecord) {
+function thumbnails(deps: CoreDeps, record: ImageSummary) {
   return {
     small: variantUrl(deps, record, 'thumb-small'),
     medium: variantUrl(deps, record, 'thumb-medium'),
@@ -13,7 +13,7 @@ function thumbnails(deps: CoreDeps, record: ImageRecord) {
 }
 
 /** One item of `GET /images`: the fields every representation shares. */
-export function presentListItem(deps: CoreDeps, record: ImageRecord) {
+export function presentListItem(deps: CoreDeps, record: ImageSummary) {
   return {
     imageId: record.imageId,
     fileName: record.fileName,

@@ -25,6 +25,7 @@ import { JobRunner } from '../worker/job-runner.ts';
 import type { WorkerSettings, WorkerTask } from '../worker/process-worker.ts';
 import { ensureAdminKey } from './admin-key.ts';
 import { loadSigningSecret } from './secrets.ts';
+import { deprioritiseBackgroundThreads } from './thread-priority.ts';
 
 export interface LocalServer {
   url: string;
@@ -91,7 +92,11 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
   });
   const runner = new JobRunner({
     queue,
-    handler: (job, attempt) => pool.run({ job, attempt }),
+    handler: (job, attempt) => {
+      // Threads appear as work starts (libuv's pool, libvips' own); catch them each time.
+      deprioritiseBackgroundThreads(config.PROCESSING_NICE);
+      return pool.run({ job, attempt });
+    },
     concurrency: config.WORKERS,
     visibilityTimeoutSeconds: config.JOB_VISIBILITY_TIMEOUT,
     logger: logger.child({ component: 'jobs' }),

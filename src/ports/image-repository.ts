@@ -5,6 +5,7 @@ import type {
   ImageMetadata,
   ImageRecord,
   ImageStatus,
+  ImageSummary,
   ImageType,
   Placeholder,
   StepName,
@@ -56,7 +57,7 @@ export interface ImageRepository {
   get(tenant: string, imageId: string): Promise<ImageRecord | null>;
   /** Internal lookup for signed URLs, which carry no tenant. */
   getById(imageId: string): Promise<ImageRecord | null>;
-  list(query: ListQuery): Promise<ImageRecord[]>;
+  list(query: ListQuery): Promise<ImageSummary[]>;
   delete(tenant: string, imageId: string): Promise<boolean>;
 
   /** pending → (claimed): one upload at a time per URL. */

@@ -3,6 +3,7 @@ import {
   type ImageErrorInfo,
   type ImageRecord,
   type ImageStatus,
+  type ImageSummary,
   type ImageType,
   type Steps,
   type Variant,
@@ -61,6 +62,47 @@ function toRecord(row: ImageRow): ImageRecord {
   };
 }
 
+const SUMMARY_COLUMNS = [
+  'image_id',
+  'tenant',
+  'file_name',
+  'file_type',
+  'size',
+  'status',
+  'variants',
+  'created_at',
+  'uploaded_at',
+]
+  .map((column) => `i.${column}`)
+  .join(', ');
+
+type SummaryRow = Pick<
+  ImageRow,
+  | 'image_id'
+  | 'tenant'
+  | 'file_name'
+  | 'file_type'
+  | 'size'
+  | 'status'
+  | 'variants'
+  | 'created_at'
+  | 'uploaded_at'
+>;
+
+function toSummary(row: SummaryRow): ImageSummary {
+  return {
+    imageId: row.image_id,
+    tenant: row.tenant,
+    fileName: row.file_name,
+    fileType: row.file_type as ImageType,
+    size: row.size,
+    status: row.status as ImageStatus,
+    variants: JSON.parse(row.variants) as Variant[],
+    createdAt: row.created_at,
+    uploadedAt: row.uploaded_at,
+  };
+}
+
 /**
  * The list query for a page. With a label or object filter the page is read from that
  * term's index entries, which are already in list order. A text-only search starts from the
@@ -86,7 +128,7 @@ function listSql(query: ListQuery): string {
   const where = [`${by}.tenant = @tenant`, 'i.tenant = @tenant'];
   if (query.status) where.push('i.status = @status');
   if (query.after) where.push(`(${by}.created_at, ${by}.image_id) < (@afterCreatedAt, @afterImageId)`);
-  return `SELECT i.* FROM ${from} ${joins.join(' ')} WHERE ${where.join(' AND ')}
+  return `SELECT ${SUMMARY_COLUMNS} FROM ${from} ${joins.join(' ')} WHERE ${where.join(' AND ')}
     ORDER BY ${by}.created_at DESC, ${by}.image_id DESC LIMIT @limit`;
 }
 
@@ -187,7 +229,7 @@ export class SqliteImageRepository implements ImageRepository {
     return statement;
   }
 
-  async list(query: ListQuery): Promise<ImageRecord[]> {
+  async list(query: ListQuery): Promise<ImageSummary[]> {
     const rows = this.prepared(listSql(query)).all({
       tenant: query.tenant,
       status: query.status,
@@ -197,8 +239,8 @@ export class SqliteImageRepository implements ImageRepository {
       object: query.object?.toLowerCase(),
       text: query.text === undefined ? undefined : `%${query.text.replace(/[\\%_]/g, '\\$&')}%`,
       limit: query.limit,
-    }) as ImageRow[];
-    return rows.map(toRecord);
+    }) as SummaryRow[];
+    return rows.map(toSummary);
   }
 
   async delete(tenant: string, imageId: string): Promise<boolean> {

@@ -28,9 +28,20 @@ const toRecord = (row: KeyRow): ApiKeyRecord => ({
 const COLUMNS =
   'key_id, name, tenant, admin, rate_limit_rps, rate_limit_burst, daily_quota, created_at, revoked_at';
 
+/**
+ * Every request looks its key up: found keys are kept in memory for a few seconds. Writes go
+ * through this store in this process (one server owns a DATA_DIR) and clear the cache, so a
+ * revoked or replaced key stops working at once; the expiry only bounds how long an edit
+ * made to the database behind the server's back goes unseen.
+ */
+const KEY_CACHE_MS = 5_000;
+const KEY_CACHE_MAX = 10_000;
+
 /** API keys in SQLite. Only hashes are stored; the plaintext is shown once at creation. */
 export class SqliteKeyStore implements KeyStore {
   private readonly stmt;
+  /** Only keys that exist: a flood of made-up keys must not grow it. */
+  private readonly cache = new Map<string, { record: ApiKeyRecord; until: number }>();
 
   constructor(db: SqliteDatabase) {
     this.stmt = {
@@ -56,11 +67,19 @@ export class SqliteKeyStore implements KeyStore {
 
   async put(record: ApiKeyRecord, keyHash: string): Promise<void> {
     this.stmt.put.run({ ...record, keyHash, admin: record.admin ? 1 : 0 });
+    this.cache.clear();
   }
 
   async findByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    const now = performance.now();
+    const cached = this.cache.get(keyHash);
+    if (cached && cached.until > now) return cached.record;
     const row = this.stmt.byHash.get(keyHash);
-    return row ? toRecord(row) : null;
+    if (!row) return null;
+    const record = toRecord(row);
+    if (this.cache.size >= KEY_CACHE_MAX) this.cache.clear();
+    this.cache.set(keyHash, { record, until: now + KEY_CACHE_MS });
+    return record;
   }
 
   async get(keyId: string): Promise<ApiKeyRecord | null> {
@@ -73,6 +92,7 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async revoke(keyId: string, now: number): Promise<boolean> {
+    this.cache.clear();
     return this.stmt.revoke.run(now, keyId).changes === 1;
   }
 
