@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { fixture } from '../test/helpers/images.ts';
 import { spawnServer } from '../test/helpers/process.ts';
-import { machine, mapLimit, median, percentile, round } from './lib.ts';
+import { machine, mapLimit, median, ownCpuSeconds, percentile, processCpuSeconds, round } from './lib.ts';
 
 /**
  * Pipeline vs bare sharp, same machine, same run, alternating rounds.
@@ -17,7 +17,7 @@ import { machine, mapLimit, median, percentile, round } from './lib.ts';
  * from the start of the batch to that image being done, so queueing counts on both.
  */
 const N = Number(process.env.BENCH_IMAGES ?? 16);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const cores = availableParallelism();
 const work = mkdtempSync(join(tmpdir(), 'imgapi-bench-'));
 
@@ -33,9 +33,17 @@ for (let i = 0; i < N; i++) {
   inputs.push(file);
 }
 
-async function naive(): Promise<{ wallMs: number; perImageMs: number[] }> {
+interface Side {
+  wallMs: number;
+  perImageMs: number[];
+  /** CPU seconds of everything on that side: this process, plus the server for ours. */
+  cpuSeconds: number;
+}
+
+async function naive(): Promise<Side> {
   const out = join(work, `naive-${Date.now()}`);
   mkdirSync(out);
+  const cpuBefore = ownCpuSeconds();
   const started = performance.now();
   const perImageMs = await mapLimit(inputs, cores, async (file) => {
     const name = file.split('/').pop();
@@ -54,11 +62,12 @@ async function naive(): Promise<{ wallMs: number; perImageMs: number[] }> {
     return performance.now() - started;
   });
   const wallMs = performance.now() - started;
+  const cpuSeconds = ownCpuSeconds() - cpuBefore;
   rmSync(out, { recursive: true });
-  return { wallMs, perImageMs };
+  return { wallMs, perImageMs, cpuSeconds };
 }
 
-async function ours(): Promise<{ wallMs: number; perImageMs: number[] }> {
+async function ours(): Promise<Side> {
   // The server is its own process, as with `npm start` (and with its MALLOC_ARENA_MAX), so
   // nothing it sets (libvips concurrency is process-wide) leaks into the naive side.
   const dataDir = mkdtempSync(join(tmpdir(), 'imgapi-bench-data-'));
@@ -74,23 +83,33 @@ async function ours(): Promise<{ wallMs: number; perImageMs: number[] }> {
   );
   for (const id of warm) await server.api.waitFor(id, ['completed'], 60_000);
   const originals = inputs.map((file) => readFileSync(file));
+  const pid = server.child.pid as number;
+  const cpuBefore = ownCpuSeconds() + processCpuSeconds(pid);
   const started = performance.now();
   const perImageMs = await Promise.all(
     originals.map(async (original) => {
       const id = await server.api.upload(original);
+      // Long-polls (?wait=), as a client should: no polling traffic competing for the cores.
       const status = await server.api.waitFor(id, ['completed', 'failed'], 300_000);
       if (status.status !== 'completed') throw new Error(`image failed: ${JSON.stringify(status)}`);
       return performance.now() - started;
     }),
   );
   const wallMs = performance.now() - started;
+  const cpuSeconds = ownCpuSeconds() + processCpuSeconds(pid) - cpuBefore;
   server.child.kill('SIGKILL');
   await server.exited;
   rmSync(dataDir, { recursive: true, force: true });
-  return { wallMs, perImageMs };
+  return { wallMs, perImageMs, cpuSeconds };
 }
 
-const rounds: Array<{ naiveMs: number; oursMs: number; ratio: number }> = [];
+const rounds: Array<{
+  naiveMs: number;
+  oursMs: number;
+  ratio: number;
+  naiveCpuSeconds: number;
+  oursCpuSeconds: number;
+}> = [];
 const naivePer: number[] = [];
 const oursPer: number[] = [];
 for (let r = 0; r < ROUNDS; r++) {
@@ -104,7 +123,13 @@ for (let r = 0; r < ROUNDS; r++) {
         })();
   naivePer.push(...a.perImageMs);
   oursPer.push(...b.perImageMs);
-  rounds.push({ naiveMs: round(a.wallMs), oursMs: round(b.wallMs), ratio: round(a.wallMs / b.wallMs, 2) });
+  rounds.push({
+    naiveMs: round(a.wallMs),
+    oursMs: round(b.wallMs),
+    ratio: round(a.wallMs / b.wallMs, 2),
+    naiveCpuSeconds: round(a.cpuSeconds, 2),
+    oursCpuSeconds: round(b.cpuSeconds, 2),
+  });
   console.error(`round ${r + 1}: naive ${round(a.wallMs)} ms, ours ${round(b.wallMs)} ms`);
 }
 rmSync(work, { recursive: true, force: true });
@@ -121,6 +146,10 @@ const result = {
     naiveWallMs: naiveWall,
     oursWallMs: oursWall,
     speedup: round(naiveWall / oursWall, 2),
+    // Each round pairs two neighbouring runs, so slow drift of the machine cancels out.
+    speedupOfPairedRounds: round(median(rounds.map((r) => r.ratio)), 2),
+    naiveCpuSeconds: median(rounds.map((r) => r.naiveCpuSeconds)),
+    oursCpuSeconds: median(rounds.map((r) => r.oursCpuSeconds)),
     naiveImagesPerSecond: round((N / naiveWall) * 1000, 2),
     oursImagesPerSecond: round((N / oursWall) * 1000, 2),
   },
