@@ -12,6 +12,8 @@ export function machine() {
     sharp: sharp.versions.sharp,
     libvips: sharp.versions.vips,
     mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? 'default',
+    // A preloaded allocator (jemalloc) makes mallocArenaMax moot.
+    ldPreload: process.env.LD_PRELOAD ?? null,
   };
 }
 
