@@ -62,7 +62,8 @@ function toRecord(row: ImageRow): ImageRecord {
   };
 }
 
-const SUMMARY_COLUMNS = [
+/** The columns a list item needs (ImageSummary); one list for the SQL and the row type. */
+const SUMMARY_FIELDS = [
   'image_id',
   'tenant',
   'file_name',
@@ -72,22 +73,9 @@ const SUMMARY_COLUMNS = [
   'variants',
   'created_at',
   'uploaded_at',
-]
-  .map((column) => `i.${column}`)
-  .join(', ');
-
-type SummaryRow = Pick<
-  ImageRow,
-  | 'image_id'
-  | 'tenant'
-  | 'file_name'
-  | 'file_type'
-  | 'size'
-  | 'status'
-  | 'variants'
-  | 'created_at'
-  | 'uploaded_at'
->;
+] as const;
+const SUMMARY_COLUMNS = SUMMARY_FIELDS.map((column) => `i.${column}`).join(', ');
+type SummaryRow = Pick<ImageRow, (typeof SUMMARY_FIELDS)[number]>;
 
 function toSummary(row: SummaryRow): ImageSummary {
   return {
