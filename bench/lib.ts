@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import sharp from 'sharp';
+import { procStatFields } from '../test/helpers/proc.ts';
 
 /** Machine facts every benchmark report starts with: results only compare within one run. */
 export function machine() {
@@ -19,9 +19,8 @@ export function machine() {
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
 export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime, fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+  const fields = procStatFields(`/proc/${pid}/stat`);
+  // utime and stime, in clock ticks (100 per second on Linux).
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 

@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scaledPhoto } from './helpers/images.ts';
+import { procStatFields } from './helpers/proc.ts';
 import { type ServerProcess, spawnServer } from './helpers/process.ts';
 
 /** The nice value of each thread of a process, by thread id (Linux /proc, field 19). */
@@ -10,8 +11,7 @@ function niceByThread(pid: number): Map<number, number> {
   const nice = new Map<number, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      nice.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+      nice.set(Number(tid), Number(procStatFields(`/proc/${pid}/task/${tid}/stat`)[16]));
     } catch {
       // The thread ended between listing and reading.
     }
