@@ -16,6 +16,7 @@ describe('Function: loadConfig', () => {
       ANALYSIS: ['objects', 'faces', 'moderation', 'text'],
       LOG_LEVEL: 'info',
       PROCESSING_NICE: 10,
+      READ_CACHE_MB: 32,
     });
     expect(config.PUBLIC_URL).toBeUndefined();
     expect(config.WORKERS).toBeGreaterThanOrEqual(1);
@@ -32,6 +33,7 @@ describe('Function: loadConfig', () => {
     ['WORKERS', '0'],
     ['PROCESSING_NICE', '20'],
     ['PROCESSING_NICE', '-5'],
+    ['READ_CACHE_MB', '-1'],
     ['PUBLIC_URL', 'ftp://example.com'],
     ['API_KEY', 'short'],
     ['SIGNING_SECRET', 'too-short'],

@@ -41,6 +41,7 @@ const ConfigSchema = z.object({
   RETENTION_DAYS: int(1, 36_500).default(30),
   UPLOAD_URL_TTL: int(1, 7 * 24 * 3600).default(3600),
   DOWNLOAD_URL_TTL: int(1, 7 * 24 * 3600).default(3600),
+  READ_CACHE_MB: int(0, 4096).default(32),
   ANALYSIS: analysisList().default([...ANALYSES]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RATE_LIMIT_RPS: int(1).default(100),

@@ -10,6 +10,7 @@ import type { TokenBuckets } from '../core/token-bucket.ts';
 import type { KeyStore } from '../ports/key-store.ts';
 import { type AuthVariables, requireAdmin, requireApiKey } from './auth.ts';
 import { errorResponse, handleError } from './errors.ts';
+import type { ResponseCache } from './response-cache.ts';
 import { createRouter } from './router.ts';
 import { fileRoutes } from './routes/files.ts';
 import { imageRoutes } from './routes/images.ts';
@@ -20,6 +21,8 @@ export interface AppDeps {
   core: CoreDeps;
   keys: KeyStore;
   buckets: TokenBuckets;
+  /** Image and list bodies reused until the image changes; see ResponseCache. */
+  readCache: ResponseCache;
   keyDefaults: KeyDefaults;
   logger: Logger;
 }
@@ -79,7 +82,7 @@ export function createApp(deps: AppDeps) {
   app.use('/keys/*', auth, requireAdmin, limitJson);
   app.use('/jobs/*', auth, requireAdmin, limitJson);
 
-  app.route('/', imageRoutes(deps.core));
+  app.route('/', imageRoutes(deps.core, deps.readCache));
   app.route('/', keyRoutes(deps.keys, deps.core.clock, deps.keyDefaults));
   app.route('/', jobRoutes(deps.core));
   app.route('/', fileRoutes(deps.core));

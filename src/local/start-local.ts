@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { Piscina } from 'piscina';
 import { FsBlobStore } from '../adapters/local/fs-blob-store.ts';
 import { InProcessImageEvents } from '../adapters/local/in-process-image-events.ts';
+import { SharedImageVersions } from '../adapters/local/shared-image-versions.ts';
 import { openDatabase } from '../adapters/local/sqlite-database.ts';
 import { SqliteImageRepository } from '../adapters/local/sqlite-image-repository.ts';
 import { SqliteJobQueue } from '../adapters/local/sqlite-job-queue.ts';
@@ -20,6 +21,7 @@ import { sweepExpired } from '../core/sweeper.ts';
 import { TokenBuckets } from '../core/token-bucket.ts';
 import { UrlSigner } from '../core/url-signer.ts';
 import { createApp } from '../http/app.ts';
+import { ResponseCache } from '../http/response-cache.ts';
 import { systemClock } from '../ports/clock.ts';
 import { JobRunner } from '../worker/job-runner.ts';
 import type { WorkerSettings, WorkerTask } from '../worker/process-worker.ts';
@@ -51,8 +53,10 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
   // One server owns a DATA_DIR; before its workers start, any temp file is a crash leftover.
   await blobs.removeTempFiles();
   const events = new InProcessImageEvents();
+  // Shared with the worker threads, whose repositories bump it as they process images.
+  const versions = new SharedImageVersions();
   const core: CoreDeps = {
-    repo: new SqliteImageRepository(db),
+    repo: new SqliteImageRepository(db, versions),
     blobs,
     queue,
     signer: new UrlSigner(loadSigningSecret(dataDir, config.SIGNING_SECRET), () => baseUrl),
@@ -80,6 +84,7 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
     retryBaseDelayMs: config.RETRY_BASE_DELAY_MS,
     analyses: config.ANALYSIS,
     libvipsThreads: Math.max(1, Math.floor(availableParallelism() / config.WORKERS)),
+    versions: versions.buffer,
   };
   const pool = new Piscina<WorkerTask, JobOutcome>({
     filename: new URL('../worker/entry.mjs', import.meta.url).href,
@@ -108,6 +113,7 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
     core,
     keys,
     buckets: new TokenBuckets(),
+    readCache: new ResponseCache(versions, config.READ_CACHE_MB * 1024 * 1024),
     keyDefaults: {
       rateLimitRps: config.RATE_LIMIT_RPS,
       rateLimitBurst: config.RATE_LIMIT_BURST,

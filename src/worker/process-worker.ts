@@ -3,6 +3,7 @@ import { workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import { LocalAnalyzer } from '../adapters/local/analysis/local-analyzer.ts';
 import { FsBlobStore } from '../adapters/local/fs-blob-store.ts';
+import { SharedImageVersions } from '../adapters/local/shared-image-versions.ts';
 import { openDatabase } from '../adapters/local/sqlite-database.ts';
 import { SqliteImageRepository } from '../adapters/local/sqlite-image-repository.ts';
 import type { AnalysisName } from '../core/analysis.ts';
@@ -21,6 +22,8 @@ export interface WorkerSettings {
   analyses: AnalysisName[];
   /** libvips threads per image: this worker's share of the cores. */
   libvipsThreads: number;
+  /** The server's SharedImageVersions: this thread's writes must invalidate its read cache. */
+  versions: SharedArrayBuffer;
 }
 
 export interface WorkerTask {
@@ -40,7 +43,10 @@ sharp.concurrency(settings.libvipsThreads);
 // This thread's own SQLite connection and blob store, opened as the thread starts rather than
 // on its first job. Models are the exception: LocalAnalyzer loads each on first use.
 const deps: ProcessingDeps = {
-  repo: new SqliteImageRepository(openDatabase(join(settings.dataDir, 'db.sqlite'))),
+  repo: new SqliteImageRepository(
+    openDatabase(join(settings.dataDir, 'db.sqlite')),
+    new SharedImageVersions(settings.versions),
+  ),
   blobs: new FsBlobStore(join(settings.dataDir, 'files')),
   pipeline: new SharpPipeline(settings.maxPixels),
   analyzer: settings.analyses.length > 0 ? new LocalAnalyzer() : null,

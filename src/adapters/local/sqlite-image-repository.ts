@@ -10,6 +10,7 @@ import {
   withAllSteps,
 } from '../../core/image.ts';
 import type { ImageRepository, ListQuery, NewImage, StepUpdate } from '../../ports/image-repository.ts';
+import type { ImageVersions } from '../../ports/image-versions.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 
 interface ImageRow {
@@ -120,13 +121,19 @@ function listSql(query: ListQuery): string {
     ORDER BY ${by}.created_at DESC, ${by}.image_id DESC LIMIT @limit`;
 }
 
-/** Image records in SQLite; statements are prepared once per connection. */
+/**
+ * Image records in SQLite; statements are prepared once per connection. Every committed
+ * change bumps the image's version (when given), which read caches check.
+ */
 export class SqliteImageRepository implements ImageRepository {
   private readonly stmt;
   /** Statements whose SQL depends on the call (list filters, which columns a step sets). */
   private readonly dynamicStatements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
 
-  constructor(private readonly db: SqliteDatabase) {
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly versions?: ImageVersions,
+  ) {
     this.stmt = {
       insert: db.prepare(
         `INSERT INTO images (image_id, tenant, file_name, file_type, status, steps, message, created_at, updated_at)
@@ -194,8 +201,13 @@ export class SqliteImageRepository implements ImageRepository {
     };
   }
 
+  /** Runs a write to this image's record inside its version bracket (see ImageVersions). */
+  private write<T>(imageId: string, change: () => T): T {
+    return this.versions ? this.versions.write(imageId, change) : change();
+  }
+
   async create(image: NewImage): Promise<void> {
-    this.stmt.insert.run({ ...image, steps: JSON.stringify(image.steps) });
+    this.write(image.imageId, () => this.stmt.insert.run({ ...image, steps: JSON.stringify(image.steps) }));
   }
 
   async get(tenant: string, imageId: string): Promise<ImageRecord | null> {
@@ -232,54 +244,57 @@ export class SqliteImageRepository implements ImageRepository {
   }
 
   async delete(tenant: string, imageId: string): Promise<boolean> {
-    return this.stmt.delete.run(tenant, imageId).changes === 1;
+    return this.write(imageId, () => this.stmt.delete.run(tenant, imageId)).changes === 1;
   }
 
   async claimUpload(imageId: string, now: number): Promise<boolean> {
     // A claim older than 15 minutes belongs to a transfer that died without releasing it.
-    return this.stmt.claim.run(now, imageId, now - 15 * 60_000).changes === 1;
+    return this.write(imageId, () => this.stmt.claim.run(now, imageId, now - 15 * 60_000)).changes === 1;
   }
 
   async releaseUpload(imageId: string): Promise<void> {
-    this.stmt.release.run(imageId);
+    this.write(imageId, () => this.stmt.release.run(imageId));
   }
 
   async markUploaded(imageId: string, size: number, now: number, expiresAt: number): Promise<boolean> {
-    return this.stmt.uploaded.run(size, now, now, expiresAt, imageId).changes === 1;
+    return (
+      this.write(imageId, () => this.stmt.uploaded.run(size, now, now, expiresAt, imageId)).changes === 1
+    );
   }
 
   async startProcessing(imageId: string, attempt: number, now: number): Promise<ImageRecord | null> {
-    const row = this.stmt.start.get(attempt, now, now, imageId, attempt) as ImageRow | undefined;
+    const row = this.write(imageId, () => this.stmt.start.get(attempt, now, now, imageId, attempt)) as
+      | ImageRow
+      | undefined;
     return row ? toRecord(row) : null;
   }
 
   async updateStep(imageId: string, update: StepUpdate, now: number): Promise<boolean> {
     // One transaction: read-modify-write of the JSON columns must not interleave with a delete.
-    return this.db
-      .transaction(() => {
-        const row = this.stmt.getById.get(imageId);
-        if (row?.status !== 'processing') return false;
-        const steps = { ...(JSON.parse(row.steps) as Steps), [update.step]: update.state };
-        const variants = new Set([...(JSON.parse(row.variants) as Variant[]), ...(update.variants ?? [])]);
-        const sets = ['steps = @steps', 'variants = @variants', 'updated_at = @now', 'message = @message'];
-        const params: Record<string, unknown> = {
-          imageId,
-          now,
-          steps: JSON.stringify(steps),
-          variants: JSON.stringify([...variants]),
-          message: `Processing: ${update.step} ${update.state}`,
-        };
-        for (const field of ['metadata', 'placeholder', 'analysis'] as const) {
-          if (update[field] !== undefined) {
-            sets.push(`${field} = @${field}`);
-            params[field] = JSON.stringify(update[field]);
-          }
+    const apply = this.db.transaction(() => {
+      const row = this.stmt.getById.get(imageId);
+      if (row?.status !== 'processing') return false;
+      const steps = { ...(JSON.parse(row.steps) as Steps), [update.step]: update.state };
+      const variants = new Set([...(JSON.parse(row.variants) as Variant[]), ...(update.variants ?? [])]);
+      const sets = ['steps = @steps', 'variants = @variants', 'updated_at = @now', 'message = @message'];
+      const params: Record<string, unknown> = {
+        imageId,
+        now,
+        steps: JSON.stringify(steps),
+        variants: JSON.stringify([...variants]),
+        message: `Processing: ${update.step} ${update.state}`,
+      };
+      for (const field of ['metadata', 'placeholder', 'analysis'] as const) {
+        if (update[field] !== undefined) {
+          sets.push(`${field} = @${field}`);
+          params[field] = JSON.stringify(update[field]);
         }
-        this.prepared(`UPDATE images SET ${sets.join(', ')} WHERE image_id = @imageId`).run(params);
-        if (update.terms) this.index(row.tenant, imageId, row.created_at, update.terms);
-        return true;
-      })
-      .immediate();
+      }
+      this.prepared(`UPDATE images SET ${sets.join(', ')} WHERE image_id = @imageId`).run(params);
+      if (update.terms) this.index(row.tenant, imageId, row.created_at, update.terms);
+      return true;
+    });
+    return this.write(imageId, () => apply.immediate());
   }
 
   /** Replaces an image's search entries; runs inside updateStep's transaction. */
@@ -296,19 +311,23 @@ export class SqliteImageRepository implements ImageRepository {
   }
 
   async complete(imageId: string, now: number): Promise<boolean> {
-    return this.stmt.complete.run(now, now, imageId).changes === 1;
+    return this.write(imageId, () => this.stmt.complete.run(now, now, imageId)).changes === 1;
   }
 
   async scheduleRetry(imageId: string, message: string, now: number): Promise<boolean> {
-    return this.stmt.retry.run(message, now, imageId).changes === 1;
+    return this.write(imageId, () => this.stmt.retry.run(message, now, imageId)).changes === 1;
   }
 
   async fail(imageId: string, error: ImageErrorInfo, now: number): Promise<boolean> {
-    return this.stmt.fail.run(JSON.stringify(error), `Failed: ${error.message}`, now, imageId).changes === 1;
+    return (
+      this.write(imageId, () =>
+        this.stmt.fail.run(JSON.stringify(error), `Failed: ${error.message}`, now, imageId),
+      ).changes === 1
+    );
   }
 
   async reopen(imageId: string, now: number): Promise<boolean> {
-    return this.stmt.reopen.run(now, imageId).changes === 1;
+    return this.write(imageId, () => this.stmt.reopen.run(now, imageId)).changes === 1;
   }
 
   async findExpired(now: number, pendingCreatedBefore: number, limit: number) {

@@ -3,9 +3,11 @@ import type { CoreDeps } from '../../core/deps.ts';
 import { isFinished } from '../../core/image.ts';
 import { awaitFinished, deleteImage, getImage, listImages } from '../../core/images.ts';
 import { createUpload } from '../../core/upload.ts';
+import { downloadExpiry } from '../../core/url-signer.ts';
 import type { AuthVariables } from '../auth.ts';
 import { commonErrors, json, security } from '../openapi.ts';
 import { presentImage, presentListItem, presentStatus } from '../presenters.ts';
+import { jsonText, type ResponseCache } from '../response-cache.ts';
 import { createRouter } from '../router.ts';
 import {
   DeleteResponseSchema,
@@ -68,7 +70,10 @@ const deleteRoute = createRoute({
 });
 
 /** The `/images` routes; authentication is applied by the app before these run. */
-export function imageRoutes(deps: CoreDeps) {
+export function imageRoutes(deps: CoreDeps, cache: ResponseCache) {
+  // Bodies carry signed URLs: they are the same only within one expiry window.
+  const urlWindow = () => downloadExpiry(deps.clock.now(), deps.settings.downloadUrlTtlSeconds);
+
   const app = createRouter<{ Variables: AuthVariables }>();
 
   app.openapi(uploadRoute, async (c) => {
@@ -78,22 +83,32 @@ export function imageRoutes(deps: CoreDeps) {
 
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid('query');
-    const page = await listImages(deps, c.get('apiKey').tenant, {
-      limit: query.limit,
-      cursor: query.lastEvaluatedKey,
-      status: query.status,
-      label: query.label,
-      object: query.object,
-      text: query.text,
+    const tenant = c.get('apiKey').tenant;
+    const key = `list\n${tenant}\n${urlWindow()}\n${JSON.stringify(query)}`;
+    const body = await cache.anyImage(key, async () => {
+      const page = await listImages(deps, tenant, {
+        limit: query.limit,
+        cursor: query.lastEvaluatedKey,
+        status: query.status,
+        label: query.label,
+        object: query.object,
+        text: query.text,
+      });
+      const images = page.images.map((record) => presentListItem(deps, record));
+      const list = { images, count: images.length };
+      return page.lastEvaluatedKey ? { ...list, lastEvaluatedKey: page.lastEvaluatedKey } : list;
     });
-    const images = page.images.map((record) => presentListItem(deps, record));
-    const body = { images, count: images.length };
-    return c.json(page.lastEvaluatedKey ? { ...body, lastEvaluatedKey: page.lastEvaluatedKey } : body, 200);
+    return jsonText(c, body);
   });
 
   app.openapi(getRoute, async (c) => {
-    const record = await getImage(deps, c.get('apiKey').tenant, c.req.valid('param').imageId);
-    return c.json(presentImage(deps, record), 200);
+    const tenant = c.get('apiKey').tenant;
+    const { imageId } = c.req.valid('param');
+    const key = `image\n${tenant}\n${urlWindow()}\n${imageId}`;
+    const body = await cache.image(key, imageId, async () =>
+      presentImage(deps, await getImage(deps, tenant, imageId)),
+    );
+    return jsonText(c, body);
   });
 
   app.openapi(statusRoute, async (c) => {
