@@ -2,6 +2,15 @@ import { cpus, totalmem } from 'node:os';
 import sharp from 'sharp';
 import { procStatFields } from '../test/helpers/proc.ts';
 
+/**
+ * glibc malloc settings as `npm start` sets them (package.json), unless the environment
+ * chooses its own: benches run the server the way users do.
+ */
+export const ALLOCATOR_ENV = {
+  MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
+  MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072',
+};
+
 /** Machine facts every benchmark report starts with: results only compare within one run. */
 export function machine() {
   return {
@@ -12,7 +21,8 @@ export function machine() {
     sharp: sharp.versions.sharp,
     libvips: sharp.versions.vips,
     mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? 'default',
-    // A preloaded allocator (jemalloc) makes mallocArenaMax moot.
+    mallocMmapThreshold: process.env.MALLOC_MMAP_THRESHOLD_ ?? 'default (dynamic)',
+    // A preloaded allocator (jemalloc) makes the malloc settings moot.
     ldPreload: process.env.LD_PRELOAD ?? null,
   };
 }

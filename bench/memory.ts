@@ -9,7 +9,8 @@ import { machine, round } from './lib.ts';
  * Memory: RSS of the server process (HTTP + worker threads) while it processes IMAGES
  * 12 MP JPEGs, a few in flight at a time, each deleted once done so disk stays flat.
  * Sampled from /proc every second. Goal: ≤ 600 MB and no growth after warm-up.
- * Set MALLOC_ARENA_MAX in the environment to compare allocator settings.
+ * Set MALLOC_ARENA_MAX / MALLOC_MMAP_THRESHOLD_ (or LD_PRELOAD) to compare allocators;
+ * `npm run bench` passes what `npm start` sets.
  */
 const IMAGES = Number(process.env.BENCH_MEMORY_IMAGES ?? 1000);
 const dataDir = mkdtempSync(join(tmpdir(), 'imgapi-memory-'));

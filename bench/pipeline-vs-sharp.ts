@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { fixture } from '../test/helpers/images.ts';
 import { spawnServer } from '../test/helpers/process.ts';
-import { machine, mapLimit, median, ownCpuSeconds, percentile, processCpuSeconds, round } from './lib.ts';
+import {
+  ALLOCATOR_ENV,
+  machine,
+  mapLimit,
+  median,
+  ownCpuSeconds,
+  percentile,
+  processCpuSeconds,
+  round,
+} from './lib.ts';
 
 /**
  * Pipeline vs bare sharp, same machine, same run, alternating rounds.
@@ -68,13 +77,13 @@ async function naive(): Promise<Side> {
 }
 
 async function ours(): Promise<Side> {
-  // The server is its own process, as with `npm start` (and with its MALLOC_ARENA_MAX), so
+  // The server is its own process, as with `npm start` (and with its malloc settings), so
   // nothing it sets (libvips concurrency is process-wide) leaks into the naive side.
   const dataDir = mkdtempSync(join(tmpdir(), 'imgapi-bench-data-'));
   const server = await spawnServer({
     DATA_DIR: dataDir,
     WORKERS: process.env.BENCH_OURS_WORKERS ?? String(cores),
-    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
+    ...ALLOCATOR_ENV,
   });
   // A deployed server is warm: one untimed image per worker loads sharp and our modules,
   // as the naive side has sharp loaded in this process already.

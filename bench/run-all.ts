@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ALLOCATOR_ENV } from './lib.ts';
 
 /**
  * `npm run bench`: runs every benchmark one after another (never in parallel: they would
@@ -15,7 +16,7 @@ for (const name of ALL.filter((n) => only.includes(n))) {
   console.error(`\n== ${name}`);
   const output = execFileSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], {
     cwd: ROOT,
-    env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
+    env: { ...process.env, ...ALLOCATOR_ENV },
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 1024 * 1024,
   }).toString();
