@@ -1,6 +1,19 @@
+import { readdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, scaledPhoto } from './helpers/images.ts';
 import { putBytes, startTestServer, streamPut, type TestServer } from './helpers/server.ts';
+
+/** Retries briefly: the server notices a dropped connection a moment after the client. */
+async function waitForStatus(send: () => Promise<Response>, want: number): Promise<number> {
+  let status = 0;
+  for (let i = 0; i < 40 && status !== want; i++) {
+    status = (await send()).status;
+    if (status !== want) await new Promise((r) => setTimeout(r, 25));
+  }
+  return status;
+}
 
 async function errorOf(res: Response) {
   return {
@@ -110,6 +123,25 @@ describe('Signed upload URLs', () => {
     expect(streamed.status).toBe(413);
     expect(streamed.body.error.code).toBe('PAYLOAD_TOO_LARGE');
     expect((await putBytes(uploadUrl, photo, 'image/jpeg')).status).toBe(200);
+  });
+
+  it('releases the URL when the client disconnects mid-upload, leaving no file behind', async () => {
+    const { imageId, uploadUrl } = await newUpload();
+    await new Promise<void>((resolve) => {
+      const req = request(uploadUrl, {
+        method: 'PUT',
+        headers: { 'content-type': 'image/jpeg', 'content-length': String(photo.length) },
+      });
+      req.on('error', () => {});
+      req.on('close', () => resolve());
+      // Half the bytes, then the connection drops.
+      req.write(photo.subarray(0, photo.length / 2), () => setTimeout(() => req.destroy(), 50));
+    });
+    // The claim is released as the transfer dies, so the same URL works again at once.
+    const retry = await waitForStatus(() => putBytes(uploadUrl, photo, 'image/jpeg'), 200);
+    expect(retry).toBe(200);
+    expect((await server.api.waitFor(imageId, ['completed'])).status).toBe('completed');
+    expect(readdirSync(join(server.dataDir, 'files', '.tmp'))).toEqual([]);
   });
 
   it('answers 404 for an upload URL whose image was deleted', async () => {

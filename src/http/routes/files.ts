@@ -1,5 +1,6 @@
-import { Readable } from 'node:stream';
+import { finished, PassThrough, Readable } from 'node:stream';
 import type { ReadableStream as NodeWebStream } from 'node:stream/web';
+import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { CoreDeps } from '../../core/deps.ts';
 import { NotFoundError } from '../../core/errors.ts';
@@ -11,7 +12,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The signed-URL endpoints that stand in for S3 locally: PUT an upload, GET a file. */
 export function fileRoutes(deps: CoreDeps) {
-  const app = new Hono();
+  // Bindings: @hono/node-server passes the IncomingMessage; other runtimes pass nothing.
+  const app = new Hono<{ Bindings: Partial<HttpBindings> | undefined }>();
 
   app.put('/uploads/:imageId', async (c) => {
     const imageId = c.req.param('imageId');
@@ -23,6 +25,20 @@ export function fileRoutes(deps: CoreDeps) {
       contentType: c.req.header('content-type'),
       contentLength: length === undefined ? undefined : Number(length),
       openBody: () => {
+        // On Node the socket's own stream: a web ReadableStream in between costs CPU and
+        // garbage for every 64 KB chunk of a multi-megabyte upload. Piped through a
+        // PassThrough so a rejected upload destroys that, not the socket: @hono/node-server
+        // then drains or closes the connection after our 4xx has gone out.
+        const incoming = c.env?.incoming;
+        if (incoming instanceof Readable) {
+          const body = new PassThrough();
+          // pipe() passes data, not failure: a client that disconnects mid-upload must fail
+          // the write (releasing the URL), not leave it waiting for bytes forever.
+          finished(incoming, { writable: false }, (error) => {
+            if (error) body.destroy(error);
+          });
+          return incoming.pipe(body);
+        }
         const body = c.req.raw.body;
         return body ? Readable.fromWeb(body as NodeWebStream<Uint8Array>) : null;
       },
