@@ -60,8 +60,8 @@ export class ResponseCache {
   ): Promise<JsonText<T>> {
     // Read the version before the data: a change landing in between leaves an entry tagged
     // older than its content, which the next read simply rebuilds. Null: being written now.
-    const seen = this.entries ? version() : null;
-    if (seen === null || !this.entries) return JSON.stringify(await build()) as JsonText<T>;
+    const seen = this.entries && version();
+    if (!this.entries || seen === null) return JSON.stringify(await build()) as JsonText<T>;
     const cached = this.entries.get(key);
     if (cached?.version === seen) return cached.body as JsonText<T>;
     const body = JSON.stringify(await build()) as JsonText<T>;

@@ -122,8 +122,8 @@ function listSql(query: ListQuery): string {
 }
 
 /**
- * Image records in SQLite; statements are prepared once per connection. Every committed
- * change bumps the image's version (when given), which read caches check.
+ * Image records in SQLite; statements are prepared once per connection. Every write runs
+ * inside the image's version bracket (when versions are given), which read caches check.
  */
 export class SqliteImageRepository implements ImageRepository {
   private readonly stmt;
