@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { scaledPhoto } from '../test/helpers/images.ts';
-import { ADMIN_KEY, ApiClient } from '../test/helpers/server.ts';
+import { spawnServer } from '../test/helpers/process.ts';
+import { ADMIN_KEY } from '../test/helpers/server.ts';
 import { machine, round } from './lib.ts';
 
 /**
@@ -62,25 +63,11 @@ const honoHello = await spawnAndWait(['--input-type=module', '-e', HONO_HELLO]);
 const dataDir = mkdtempSync(join(tmpdir(), 'imgapi-throughput-'));
 /** Our server on the bench's DATA_DIR; one at a time, as one process owns a DATA_DIR. */
 const startApi = (env: Record<string, string> = {}) =>
-  spawnAndWait(['--import', 'tsx', 'src/server.ts'], {
-    PORT: '0',
-    DATA_DIR: dataDir,
-    API_KEY: ADMIN_KEY,
-    LOG_LEVEL: 'info',
-    RATE_LIMIT_RPS: '10000000',
-    RATE_LIMIT_BURST: '10000000',
-    // The API and the image pipeline are measured here; analysis has its own bench.
-    ANALYSIS: 'none',
-    ...env,
-  });
-const stop = async (child: ChildProcess) => {
-  child.kill('SIGKILL');
-  await new Promise((done) => child.once('exit', done));
-};
+  spawnServer({ DATA_DIR: dataDir, RATE_LIMIT_RPS: '10000000', RATE_LIMIT_BURST: '10000000', ...env });
 
 // First without the read cache: every request reads SQLite, presents and serialises.
 let api = await startApi({ READ_CACHE_MB: '0' });
-let client = new ApiClient(api.url, ADMIN_KEY);
+let client = api.api;
 const small = await scaledPhoto(320, 240);
 const ids = await Promise.all(Array.from({ length: 120 }, () => client.upload(small)));
 for (const id of ids) await client.waitFor(id, ['completed'], 120_000);
@@ -90,16 +77,17 @@ const listPath = '/images?limit=100';
 
 const helloResult = await load(hello.url);
 const honoResult = await load(honoHello.url);
-const getUncached = await load(api.url + onePath, auth);
-const listUncached = await load(api.url + listPath, auth);
-await stop(api.child);
+const getUncached = await load(client.baseUrl + onePath, auth);
+const listUncached = await load(client.baseUrl + listPath, auth);
+api.child.kill('SIGKILL');
+await api.exited;
 
 // Then as `npm start` runs: bodies reused until the image changes.
 api = await startApi();
-client = new ApiClient(api.url, ADMIN_KEY);
-const one = api.url + onePath;
+client = api.api;
+const one = client.baseUrl + onePath;
 const getResult = await load(one, auth);
-const listResult = await load(api.url + listPath, auth);
+const listResult = await load(client.baseUrl + listPath, auth);
 
 // Saturate the pipeline: enough 12 MP images to keep every worker busy for the whole run.
 const big = await scaledPhoto(4240, 2832, 90);
