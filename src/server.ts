@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { ConfigError, loadConfig } from './core/config.ts';
+import type { AdminKeyOrigin } from './local/admin-key.ts';
 import { startLocal } from './local/start-local.ts';
 
 /** `npm start`: the embedded home on one machine. */
@@ -18,13 +19,7 @@ async function main(): Promise<void> {
     { url: server.url, dataDir: config.DATA_DIR, workers: config.WORKERS },
     'serverless-image-api listening',
   );
-  if (server.generatedApiKey) {
-    // Shown once, on the terminal, never through the logger: only its hash is kept.
-    process.stderr.write(
-      `\nGenerated admin API key (shown once; only its hash is stored):\n\n  ${server.generatedApiKey}\n\n` +
-        'Set API_KEY to choose your own.\n\n',
-    );
-  }
+  process.stderr.write(adminKeyNotice(server.adminKey));
 
   let signals = 0;
   const shutdown = (signal: string) => {
@@ -45,7 +40,31 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
+/**
+ * What the owner needs to know about the admin key, on the terminal and never through the
+ * logger: a generated key is shown once (only its hash is kept); a start that shows none
+ * says how to get one.
+ */
+function adminKeyNotice(origin: AdminKeyOrigin): string {
+  if (origin.source === 'env') return '';
+  if (origin.source === 'generated')
+    return (
+      `\nGenerated admin API key (shown once; only its hash is stored):\n\n  ${origin.apiKey}\n\n` +
+      'Set API_KEY to choose your own.\n\n'
+    );
+  const since = new Date(origin.createdAt).toISOString();
+  return (
+    `Admin API key: the one generated at first start (${since}); only its hash is stored.\n` +
+    'Lost it? Restart with API_KEY=<a secret of 16+ characters> to replace it.\n'
+  );
+}
+
 main().catch((error) => {
-  process.stderr.write(`Failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  const { code, address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (code === 'EADDRINUSE') {
+    process.stderr.write(`Port ${port} on ${address} is already in use: stop what uses it or set PORT.\n`);
+  } else {
+    process.stderr.write(`Failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  }
   process.exit(1);
 });

@@ -3,6 +3,12 @@ import type { KeyStore } from '../ports/key-store.ts';
 
 export const ADMIN_KEY_ID = 'admin';
 
+/** Where this start's admin key came from, so the caller can tell the owner what to use. */
+export type AdminKeyOrigin =
+  | { source: 'env' }
+  | { source: 'generated'; apiKey: string }
+  | { source: 'stored'; createdAt: number };
+
 /**
  * Makes sure an admin key exists. API_KEY from the environment wins (and replaces an older
  * one); otherwise a key is generated once and returned so the caller can show it once.
@@ -11,9 +17,9 @@ export const ADMIN_KEY_ID = 'admin';
 export async function ensureAdminKey(
   keys: KeyStore,
   options: { apiKey?: string; now: number; rateLimitRps: number; rateLimitBurst: number },
-): Promise<{ generated?: string }> {
+): Promise<AdminKeyOrigin> {
   const existing = await keys.get(ADMIN_KEY_ID);
-  if (!options.apiKey && existing) return {};
+  if (!options.apiKey && existing) return { source: 'stored', createdAt: existing.createdAt };
   const apiKey = options.apiKey ?? generateApiKey();
   await keys.put(
     {
@@ -29,5 +35,5 @@ export async function ensureAdminKey(
     },
     hashApiKey(apiKey),
   );
-  return options.apiKey ? {} : { generated: apiKey };
+  return options.apiKey ? { source: 'env' } : { source: 'generated', apiKey };
 }

@@ -12,13 +12,42 @@ export interface ServerProcess {
 }
 
 /** Spawns `src/server.ts` as its own process, as `npm start` would, and waits until it listens. */
-export async function spawnServer(
+export function spawnServer(
   env: Record<string, string>,
   options: { nodeArgs?: string[] } = {},
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/server.ts'], {
+  return spawnListening(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/server.ts'], {
+    PORT: '0',
+    API_KEY: ADMIN_KEY,
+    LOG_LEVEL: 'info',
+    ANALYSIS: 'none',
+    ...env,
+  });
+}
+
+/**
+ * Runs `npm start` itself (compiling dist/ first if it is stale), with only what the caller
+ * sets on top of the environment: no API key unless given.
+ */
+export function spawnNpmStart(env: Record<string, string>): Promise<ServerProcess> {
+  return spawnListening(
+    'npm',
+    ['start'],
+    { PORT: '0', LOG_LEVEL: 'info', ANALYSIS: 'none', ...env },
+    120_000,
+  );
+}
+
+async function spawnListening(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<ServerProcess> {
+  const { API_KEY: _inherited, ...inherited } = process.env;
+  const child = spawn(command, args, {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', API_KEY: ADMIN_KEY, LOG_LEVEL: 'info', ANALYSIS: 'none', ...env },
+    env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -30,7 +59,7 @@ export async function spawnServer(
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), timeoutMs);
     const check = () => {
       const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
       if (match) {
@@ -39,7 +68,10 @@ export async function spawnServer(
       }
     };
     child.stdout?.on('data', check);
-    child.once('exit', () => reject(new Error(`server exited:\n${output}`)));
+    child.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`server exited:\n${output}`));
+    });
   });
-  return { child, api: new ApiClient(url, ADMIN_KEY), output: () => output, exited };
+  return { child, api: new ApiClient(url, env.API_KEY ?? null), output: () => output, exited };
 }
