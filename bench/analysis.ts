@@ -21,7 +21,9 @@ const FIXTURES = fileURLToPath(new URL('../test/fixtures/', import.meta.url));
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 sharp.cache(false);
 
+// The 2 MP inputs go to a scratch folder in the OS temp dir, removed however the run ends.
 const scratch = mkdtempSync(join(tmpdir(), 'bench-analysis-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 const pipeline = new SharpPipeline(100e6);
 const analyzer = new LocalAnalyzer();
 const rssBefore = process.memoryUsage().rss;
@@ -93,7 +95,6 @@ for (const input of inputs) {
 }
 const rssEnd = process.memoryUsage().rss;
 await analyzer.close();
-rmSync(scratch, { recursive: true, force: true });
 
 const ms = (values: number[]) => ({ median: round(median(values), 0), max: round(Math.max(...values), 0) });
 console.log(
