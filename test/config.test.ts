@@ -44,6 +44,37 @@ describe('Function: loadConfig', () => {
     expect(() => loadConfig({ [key]: value })).toThrow(`Environment variable ${key}`);
   });
 
+  it('never echoes a secret: a bad API_KEY or SIGNING_SECRET is described by its length', () => {
+    for (const [key, value] of [
+      ['API_KEY', 'hunter2-secret'],
+      ['SIGNING_SECRET', 'my-signing-secret'],
+    ] as const) {
+      const message = (() => {
+        try {
+          loadConfig({ [key]: value });
+        } catch (error) {
+          return (error as Error).message;
+        }
+        return '';
+      })();
+      expect(message).toContain(
+        `Environment variable ${key} is invalid (got a value of ${value.length} characters)`,
+      );
+      expect(message).not.toContain(value);
+    }
+  });
+
+  it('reads CORS_ORIGINS as *, none or a list of origins', () => {
+    expect(loadConfig({}).CORS_ORIGINS).toBe('*');
+    expect(loadConfig({ CORS_ORIGINS: 'none' }).CORS_ORIGINS).toEqual([]);
+    expect(
+      loadConfig({ CORS_ORIGINS: 'https://a.example.com, http://localhost:5173/' }).CORS_ORIGINS,
+    ).toEqual(['https://a.example.com', 'http://localhost:5173']);
+    expect(() => loadConfig({ CORS_ORIGINS: 'a.example.com' })).toThrow(
+      /CORS_ORIGINS is invalid.*not an origin: a\.example\.com/,
+    );
+  });
+
   it('reads ANALYSIS as all, none or a list, in a fixed order', () => {
     expect(loadConfig({ ANALYSIS: 'all' }).ANALYSIS).toEqual(['objects', 'faces', 'moderation', 'text']);
     expect(loadConfig({ ANALYSIS: 'none' }).ANALYSIS).toEqual([]);

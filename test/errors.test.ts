@@ -82,6 +82,59 @@ describe('Error responses', () => {
     );
   });
 
+  it('415 naming Content-Type for a form, multipart, text or untyped body', async () => {
+    const body = 'fileName=a.jpg&fileType=image%2Fjpeg';
+    for (const type of [
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'text/plain',
+    ]) {
+      const res = await server.api.request('POST', '/images/upload', body, { 'content-type': type });
+      expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type: expected application/json');
+      expect(res.body.error.message).toContain(type);
+    }
+    const untyped = await fetch(`${server.url}/images/upload`, {
+      method: 'POST',
+      headers: { 'x-api-key': server.api.apiKey as string },
+      body: new Blob(['{"fileName":"a.jpg","fileType":"image/jpeg"}']),
+    });
+    expectError({ status: untyped.status, body: await untyped.json() }, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('405 with Allow for a method a path does not support, before the key is checked', async () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    for (const [method, path, allow] of [
+      ['GET', '/images/upload', 'POST'],
+      ['DELETE', '/images/upload', 'POST'],
+      ['PUT', '/images', 'GET, HEAD'],
+      ['POST', `/images/${id}`, 'GET, HEAD, DELETE'],
+      ['DELETE', `/images/${id}/status`, 'GET, HEAD'],
+      ['PUT', '/keys', 'POST, GET, HEAD'],
+      ['GET', '/jobs/dead-letters/redrive', 'POST'],
+      ['GET', `/uploads/${id}`, 'PUT'],
+      ['POST', '/health', 'GET, HEAD'],
+    ] as const) {
+      for (const client of [server.api, server.api.withKey(null)]) {
+        const res = await client.request(method, path);
+        expectError(res, 405, 'METHOD_NOT_ALLOWED', `use ${allow.split(', ')[0]}`);
+        expect(res.headers.get('allow')).toBe(allow);
+      }
+    }
+    expectError(await server.api.get('/no/such/route'), 404, 'NOT_FOUND');
+  });
+
+  it('403 ADMIN_REQUIRED saying what a non-admin key may not do', async () => {
+    const created = await server.api.request('POST', '/keys', { name: 'plain' });
+    const plain = server.api.withKey(created.body.apiKey);
+    expectError(await plain.get('/keys'), 403, 'ADMIN_REQUIRED', 'Only an admin key may manage API keys');
+    expectError(
+      await plain.get('/jobs/dead-letters'),
+      403,
+      'ADMIN_REQUIRED',
+      'Only an admin key may manage jobs and dead letters',
+    );
+  });
+
   it('413 for a huge JSON body', async () => {
     const huge = JSON.stringify({ fileName: 'a.jpg', fileType: 'image/jpeg', pad: 'x'.repeat(200_000) });
     expectError(await server.api.request('POST', '/images/upload', huge), 413, 'PAYLOAD_TOO_LARGE', 'body');

@@ -24,6 +24,29 @@ const analysisList = () =>
     return ANALYSES.filter((n) => names.includes(n));
   });
 
+/**
+ * `*` (any origin: keys travel in a header, never a cookie, so a page on another origin
+ * cannot borrow a user's credentials), `none`, or a comma-separated list of origins.
+ */
+const corsOrigins = () =>
+  z.string().transform((value, ctx): '*' | string[] => {
+    const entries = value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean);
+    if (entries.length === 1 && entries[0] === '*') return '*';
+    if (entries.length === 1 && entries[0]?.toLowerCase() === 'none') return [];
+    const bad = entries.filter((origin) => !/^https?:\/\/[^/\s]+\/?$/i.test(origin));
+    if (entries.length === 0 || bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected *, none or a comma-separated list of origins such as https://app.example.com${bad.length ? ` (not an origin: ${bad.join(', ')})` : ''}`,
+      });
+      return z.NEVER;
+    }
+    return entries.map((origin) => origin.replace(/\/+$/, ''));
+  });
+
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
 /** Every setting, its type, range and default: the one place the environment is read. */
@@ -42,6 +65,7 @@ const ConfigSchema = z.object({
   UPLOAD_URL_TTL: int(1, 7 * 24 * 3600).default(3600),
   DOWNLOAD_URL_TTL: int(1, 7 * 24 * 3600).default(3600),
   READ_CACHE_MB: int(0, 4096).default(32),
+  CORS_ORIGINS: corsOrigins().default('*'),
   ANALYSIS: analysisList().default([...ANALYSES]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RATE_LIMIT_RPS: int(1).default(100),
@@ -53,6 +77,9 @@ const ConfigSchema = z.object({
   SWEEP_INTERVAL_SECONDS: int(1).default(300),
   SHUTDOWN_GRACE_SECONDS: int(0).default(25),
 });
+
+/** Secrets: a bad value is reported by its length, never echoed to a terminal or a log. */
+const SECRET_VARIABLES = new Set(['API_KEY', 'SIGNING_SECRET']);
 
 /** PUBLIC_URL stays undefined when unset: the server then uses the address it listens on. */
 export type Config = z.infer<typeof ConfigSchema>;
@@ -78,7 +105,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0]);
-      return `Environment variable ${key} is invalid (got ${JSON.stringify(env[key])}): ${issue.message}`;
+      const value = env[key] ?? '';
+      const got = SECRET_VARIABLES.has(key) ? `a value of ${value.length} characters` : JSON.stringify(value);
+      return `Environment variable ${key} is invalid (got ${got}): ${issue.message}`;
     });
     throw new ConfigError(lines.join('\n'));
   }

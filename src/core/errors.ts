@@ -42,6 +42,16 @@ export class NotFoundError extends AppError {
   }
 }
 
+export class MethodNotAllowedError extends AppError {
+  readonly allowed: readonly string[];
+
+  constructor(method: string, path: string, allowed: readonly string[]) {
+    super(405, 'METHOD_NOT_ALLOWED', `${method} is not supported on ${path}; use ${allowed.join(' or ')}`);
+    this.name = 'MethodNotAllowedError';
+    this.allowed = allowed;
+  }
+}
+
 export class ConflictError extends AppError {
   constructor(message: string, code = 'CONFLICT') {
     super(409, code, message);

@@ -2,14 +2,22 @@ import { randomUUID } from 'node:crypto';
 
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import type { CoreDeps } from '../core/deps.ts';
-import { AppError, NotFoundError, PayloadTooLargeError, ValidationError } from '../core/errors.ts';
+import {
+  AppError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../core/errors.ts';
 import type { TokenBuckets } from '../core/token-bucket.ts';
 import type { KeyStore } from '../ports/key-store.ts';
 import { type AuthVariables, requireAdmin, requireApiKey } from './auth.ts';
 import { errorResponse, handleError } from './errors.ts';
+import { methodNotAllowed } from './method-not-allowed.ts';
 import type { ResponseCache } from './response-cache.ts';
 import { createRouter } from './router.ts';
 import { fileRoutes } from './routes/files.ts';
@@ -24,6 +32,8 @@ export interface AppDeps {
   /** Image and list bodies reused until the image changes; see ResponseCache. */
   readCache: ResponseCache;
   keyDefaults: KeyDefaults;
+  /** Origins browsers may call from: `*`, or a list (empty: no CORS headers at all). */
+  corsOrigins: '*' | readonly string[];
   logger: Logger;
 }
 
@@ -41,12 +51,23 @@ export function createApp(deps: AppDeps) {
 
   app.onError((error, c) => {
     if (error instanceof HTTPException && !(error instanceof AppError)) {
-      // Hono's own validators throw these for bodies that are not JSON at all.
+      // Hono's own validators throw these: 415 for a body that is not declared JSON, 400 for
+      // one that does not parse.
+      if (error.status === 415)
+        return errorResponse(
+          c,
+          new UnsupportedMediaTypeError(
+            `Content-Type: expected application/json but received ${c.req.header('content-type') ?? 'none'}`,
+          ),
+        );
       return errorResponse(c, new ValidationError(`body: ${error.message}`, 'INVALID_JSON'));
     }
     return onError(error, c);
   });
   app.notFound((c) => errorResponse(c, new NotFoundError(`No route for ${c.req.method} ${c.req.path}`)));
+
+  if (deps.corsOrigins.length > 0) app.use(corsFor(deps.corsOrigins));
+  app.use(methodNotAllowed(() => app.routes));
 
   app.use(async (c, next) => {
     if (!deps.logger.isLevelEnabled('debug')) return next();
@@ -79,8 +100,8 @@ export function createApp(deps: AppDeps) {
   const auth = requireApiKey(deps.keys, deps.buckets, deps.core.clock);
   // In Hono '/images/*' also matches '/images'; registering both would charge twice.
   app.use('/images/*', auth, limitJson);
-  app.use('/keys/*', auth, requireAdmin, limitJson);
-  app.use('/jobs/*', auth, requireAdmin, limitJson);
+  app.use('/keys/*', auth, requireAdmin('manage API keys'), limitJson);
+  app.use('/jobs/*', auth, requireAdmin('manage jobs and dead letters'), limitJson);
 
   app.route('/', imageRoutes(deps.core, deps.readCache));
   app.route('/', keyRoutes(deps.keys, deps.core.clock, deps.keyDefaults));
@@ -98,6 +119,31 @@ export function createApp(deps: AppDeps) {
   });
 
   return app;
+}
+
+/**
+ * CORS for browser apps on other origins. Keys travel in the x-api-key header, never in a
+ * cookie, so allowing any origin lends a page no credentials it did not already have.
+ * Preflights are answered here, before authentication (browsers send them without the key);
+ * the signed upload and download URLs get the same headers, since a browser PUTs the bytes.
+ */
+function corsFor(origins: '*' | readonly string[]) {
+  return cors({
+    origin: origins === '*' ? '*' : [...origins],
+    allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+    allowHeaders: ['x-api-key', 'content-type', 'if-none-match', 'if-modified-since', 'range', 'if-range'],
+    exposeHeaders: [
+      'ETag',
+      'Last-Modified',
+      'Retry-After',
+      'Allow',
+      'Accept-Ranges',
+      'Content-Range',
+      'Content-Length',
+    ],
+    // Chromium caps a cached preflight at two hours.
+    maxAge: 7200,
+  });
 }
 
 export type App = ReturnType<typeof createApp>;

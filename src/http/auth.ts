@@ -43,7 +43,10 @@ export function requireApiKey(
   };
 }
 
-export const requireAdmin: MiddlewareHandler<{ Variables: AuthVariables }> = async (c, next) => {
-  if (!c.get('apiKey').admin) throw new ForbiddenError('Only an admin key may manage keys', 'ADMIN_REQUIRED');
-  await next();
-};
+/** 403 ADMIN_REQUIRED unless the key is the admin key; `what` says what the route does. */
+export function requireAdmin(what: string): MiddlewareHandler<{ Variables: AuthVariables }> {
+  return async (c, next) => {
+    if (!c.get('apiKey').admin) throw new ForbiddenError(`Only an admin key may ${what}`, 'ADMIN_REQUIRED');
+    await next();
+  };
+}

@@ -1,11 +1,12 @@
 import type { Context } from 'hono';
 import type { Logger } from 'pino';
 import type { ZodError } from 'zod';
-import { AppError, RateLimitedError, ValidationError } from '../core/errors.ts';
+import { AppError, MethodNotAllowedError, RateLimitedError, ValidationError } from '../core/errors.ts';
 
 /** The one place errors become JSON: `{ error: { code, message } }`. */
 export function errorResponse(c: Context, error: AppError): Response {
   if (error instanceof RateLimitedError) c.header('Retry-After', String(error.retryAfterSeconds));
+  if (error instanceof MethodNotAllowedError) c.header('Allow', error.allowed.join(', '));
   return c.json({ error: { code: error.code, message: error.message } }, error.status as 400);
 }
 

@@ -112,6 +112,7 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
       rateLimitBurst: config.RATE_LIMIT_BURST,
       dailyQuota: config.DAILY_QUOTA,
     },
+    corsOrigins: config.CORS_ORIGINS,
     logger,
   });
   const server = createAdaptorServer({ fetch: app.fetch });
