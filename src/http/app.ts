@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
+import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -18,12 +20,14 @@ import type { KeyStore } from '../ports/key-store.ts';
 import { type AuthVariables, requireAdmin, requireApiKey } from './auth.ts';
 import { errorResponse, handleError } from './errors.ts';
 import { methodNotAllowed } from './method-not-allowed.ts';
+import { json } from './openapi.ts';
 import type { ResponseCache } from './response-cache.ts';
 import { createRouter } from './router.ts';
 import { fileRoutes } from './routes/files.ts';
 import { imageRoutes } from './routes/images.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { type KeyDefaults, keyRoutes } from './routes/keys.ts';
+import { documentRawRoutes } from './routes/signed-url-docs.ts';
 
 export interface AppDeps {
   core: CoreDeps;
@@ -32,10 +36,17 @@ export interface AppDeps {
   /** Image and list bodies reused until the image changes; see ResponseCache. */
   readCache: ResponseCache;
   keyDefaults: KeyDefaults;
+  /** Where clients reach this API (PUBLIC_URL, or the address it listens on). */
+  publicUrl: () => string;
   /** Origins browsers may call from: `*`, or a list (empty: no CORS headers at all). */
   corsOrigins: '*' | readonly string[];
   logger: Logger;
 }
+
+/** The API's version in the OpenAPI document: the package's, read once. */
+const API_VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** JSON request bodies here are a few hundred bytes; anything near this is hostile. */
 const MAX_JSON_BODY = 64 * 1024;
@@ -86,7 +97,15 @@ export function createApp(deps: AppDeps) {
     );
   });
 
-  app.get('/health', (c) => c.json({ status: 'ok' }, 200));
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/health',
+      summary: 'Liveness (no x-api-key)',
+      responses: { 200: json(z.object({ status: z.literal('ok') }), 'The server is up') },
+    }),
+    (c) => c.json({ status: 'ok' as const }, 200),
+  );
 
   const limitBody = bodyLimit({
     maxSize: MAX_JSON_BODY,
@@ -113,10 +132,16 @@ export function createApp(deps: AppDeps) {
     in: 'header',
     name: 'x-api-key',
   });
-  app.doc31('/openapi.json', {
+  documentRawRoutes(app.openAPIRegistry);
+  app.doc31('/openapi.json', () => ({
     openapi: '3.1.0',
-    info: { title: 'serverless-image-api', version: '0.1.0' },
-  });
+    info: {
+      title: 'serverless-image-api',
+      version: API_VERSION,
+      description: 'Image upload, processing and AI analysis. Errors are {"error": {"code", "message"}}.',
+    },
+    servers: [{ url: deps.publicUrl() }],
+  }));
 
   return app;
 }

@@ -20,7 +20,7 @@ import type { JobOutcome } from '../core/processing.ts';
 import { sweepExpired } from '../core/sweeper.ts';
 import { TokenBuckets } from '../core/token-bucket.ts';
 import { UrlSigner } from '../core/url-signer.ts';
-import { createApp } from '../http/app.ts';
+import { type App, createApp } from '../http/app.ts';
 import { ResponseCache } from '../http/response-cache.ts';
 import { systemClock } from '../ports/clock.ts';
 import { JobRunner } from '../worker/job-runner.ts';
@@ -34,6 +34,8 @@ export interface LocalServer {
   /** Where the admin key came from; a generated one is shown once, by the caller. */
   adminKey: AdminKeyOrigin;
   core: CoreDeps;
+  /** The HTTP app, for tests that inspect its routes. */
+  app: App;
   runner: JobRunner;
   /** Drains: stops accepting requests and jobs, waits for running jobs, closes everything. */
   close(): Promise<void>;
@@ -113,6 +115,7 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
       dailyQuota: config.DAILY_QUOTA,
     },
     corsOrigins: config.CORS_ORIGINS,
+    publicUrl: () => baseUrl,
     logger,
   });
   const server = createAdaptorServer({ fetch: app.fetch });
@@ -165,5 +168,5 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
     return closing;
   };
 
-  return { url, adminKey, core, runner, close };
+  return { url, adminKey, core, app, runner, close };
 }

@@ -5,13 +5,12 @@ import { awaitFinished, deleteImage, getImage, listImages } from '../../core/ima
 import { createUpload } from '../../core/upload.ts';
 import { downloadExpiry } from '../../core/url-signer.ts';
 import type { AuthVariables } from '../auth.ts';
-import { commonErrors, json, security } from '../openapi.ts';
+import { errorResponses, JSON_BODY_ERRORS, json, keyedErrors, security } from '../openapi.ts';
 import { presentImage, presentListItem, presentStatus } from '../presenters.ts';
 import { jsonText, type ResponseCache } from '../response-cache.ts';
 import { createRouter } from '../router.ts';
 import {
   DeleteResponseSchema,
-  ErrorSchema,
   ImageDetailSchema,
   ImageIdParamSchema,
   ListQuerySchema,
@@ -22,7 +21,8 @@ import {
   UploadResponseSchema,
 } from '../schemas.ts';
 
-const notFound = { 404: json(ErrorSchema, 'No such image for this key') };
+/** Routes on one image: a malformed id is 400, another tenant's or a deleted image 404. */
+const oneImageErrors = errorResponses(keyedErrors({ 400: ['VALIDATION_ERROR'], 404: ['NOT_FOUND'] }));
 
 const uploadRoute = createRoute({
   method: 'post',
@@ -30,7 +30,12 @@ const uploadRoute = createRoute({
   summary: 'Create an image record and a signed upload URL',
   security,
   request: { body: { ...json(UploadRequestSchema, 'File name and type'), required: true } },
-  responses: { 200: json(UploadResponseSchema, 'Signed URL to PUT the bytes to'), ...commonErrors },
+  responses: {
+    200: json(UploadResponseSchema, 'Signed URL to PUT the bytes to'),
+    ...errorResponses(
+      keyedErrors({ 400: ['VALIDATION_ERROR', 'INVALID_JSON', 'ANALYSIS_NOT_ENABLED'], ...JSON_BODY_ERRORS }),
+    ),
+  },
 });
 
 const listRoute = createRoute({
@@ -39,7 +44,10 @@ const listRoute = createRoute({
   summary: 'List images, newest first',
   security,
   request: { query: ListQuerySchema },
-  responses: { 200: json(ListResponseSchema, 'A page of images'), ...commonErrors },
+  responses: {
+    200: json(ListResponseSchema, 'A page of images; count is the number on this page, not a total'),
+    ...errorResponses(keyedErrors({ 400: ['VALIDATION_ERROR', 'INVALID_CURSOR'] })),
+  },
 });
 
 const getRoute = createRoute({
@@ -48,7 +56,7 @@ const getRoute = createRoute({
   summary: 'Get an image with signed URLs, metadata and analysis',
   security,
   request: { params: ImageIdParamSchema },
-  responses: { 200: json(ImageDetailSchema, 'The image'), ...commonErrors, ...notFound },
+  responses: { 200: json(ImageDetailSchema, 'The image'), ...oneImageErrors },
 });
 
 const statusRoute = createRoute({
@@ -57,7 +65,7 @@ const statusRoute = createRoute({
   summary: 'Processing status, per step; `wait` long-polls until the image has finished',
   security,
   request: { params: ImageIdParamSchema, query: StatusQuerySchema },
-  responses: { 200: json(StatusResponseSchema, 'Processing status'), ...commonErrors, ...notFound },
+  responses: { 200: json(StatusResponseSchema, 'Processing status'), ...oneImageErrors },
 });
 
 const deleteRoute = createRoute({
@@ -66,7 +74,7 @@ const deleteRoute = createRoute({
   summary: 'Delete an image, its files and queued jobs',
   security,
   request: { params: ImageIdParamSchema },
-  responses: { 200: json(DeleteResponseSchema, 'Deleted'), ...commonErrors, ...notFound },
+  responses: { 200: json(DeleteResponseSchema, 'Deleted'), ...oneImageErrors },
 });
 
 /** The `/images` routes; authentication is applied by the app before these run. */

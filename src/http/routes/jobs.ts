@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { redriveDeadLetters } from '../../core/dead-letters.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import type { AuthVariables } from '../auth.ts';
-import { commonErrors, json, security } from '../openapi.ts';
+import { errorResponses, JSON_BODY_ERRORS, json, keyedErrors, security } from '../openapi.ts';
 import { createRouter } from '../router.ts';
 
 const DeadLetterSchema = z
@@ -28,7 +28,7 @@ export function jobRoutes(deps: CoreDeps) {
       security,
       responses: {
         200: json(z.object({ deadLetters: z.array(DeadLetterSchema) }), 'Dead letters, oldest first'),
-        ...commonErrors,
+        ...errorResponses(keyedErrors({}, { admin: true })),
       },
     }),
     async (c) => {
@@ -59,7 +59,9 @@ export function jobRoutes(deps: CoreDeps) {
       },
       responses: {
         200: json(z.object({ redriven: z.number().int() }), 'How many were sent back'),
-        ...commonErrors,
+        ...errorResponses(
+          keyedErrors({ 400: ['VALIDATION_ERROR', 'INVALID_JSON'], ...JSON_BODY_ERRORS }, { admin: true }),
+        ),
       },
     }),
     async (c) => {

@@ -4,15 +4,9 @@ import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { ApiKeyRecord, KeyStore } from '../../ports/key-store.ts';
 import type { AuthVariables } from '../auth.ts';
-import { commonErrors, json, security } from '../openapi.ts';
+import { errorResponses, JSON_BODY_ERRORS, json, keyedErrors, security } from '../openapi.ts';
 import { createRouter } from '../router.ts';
-import {
-  CreatedKeySchema,
-  CreateKeyRequestSchema,
-  ErrorSchema,
-  KeyIdParamSchema,
-  KeySchema,
-} from '../schemas.ts';
+import { CreatedKeySchema, CreateKeyRequestSchema, KeyIdParamSchema, KeySchema } from '../schemas.ts';
 
 export interface KeyDefaults {
   rateLimitRps: number;
@@ -41,7 +35,12 @@ export function keyRoutes(keys: KeyStore, clock: Clock, defaults: KeyDefaults) {
       summary: 'Create an API key (admin)',
       security,
       request: { body: { ...json(CreateKeyRequestSchema, 'Key name and optional limits'), required: true } },
-      responses: { 201: json(CreatedKeySchema, 'The new key; apiKey is shown only here'), ...commonErrors },
+      responses: {
+        201: json(CreatedKeySchema, 'The new key; apiKey is shown only here'),
+        ...errorResponses(
+          keyedErrors({ 400: ['VALIDATION_ERROR', 'INVALID_JSON'], ...JSON_BODY_ERRORS }, { admin: true }),
+        ),
+      },
     }),
     async (c) => {
       const input = c.req.valid('json');
@@ -72,7 +71,10 @@ export function keyRoutes(keys: KeyStore, clock: Clock, defaults: KeyDefaults) {
       path: '/keys',
       summary: 'List API keys (admin); secrets are never returned',
       security,
-      responses: { 200: json(z.object({ keys: z.array(KeySchema) }), 'All keys'), ...commonErrors },
+      responses: {
+        200: json(z.object({ keys: z.array(KeySchema) }), 'All keys'),
+        ...errorResponses(keyedErrors({}, { admin: true })),
+      },
     }),
     async (c) => c.json({ keys: (await keys.list()).map(presentKey) }, 200),
   );
@@ -86,9 +88,9 @@ export function keyRoutes(keys: KeyStore, clock: Clock, defaults: KeyDefaults) {
       request: { params: KeyIdParamSchema },
       responses: {
         200: json(z.object({ message: z.string(), keyId: z.string() }), 'Revoked'),
-        404: json(ErrorSchema, 'No such key'),
-        409: json(ErrorSchema, 'The admin key cannot be revoked here'),
-        ...commonErrors,
+        ...errorResponses(
+          keyedErrors({ 400: ['VALIDATION_ERROR'], 404: ['NOT_FOUND'], 409: ['ADMIN_KEY'] }, { admin: true }),
+        ),
       },
     }),
     async (c) => {
