@@ -63,6 +63,17 @@ export class UnsupportedMediaTypeError extends AppError {
   }
 }
 
+/** The Range asks only for bytes past the end; the answer's Content-Range gives the real `size`. */
+export class RangeNotSatisfiableError extends AppError {
+  readonly size: number;
+
+  constructor(message: string, size: number) {
+    super(416, 'RANGE_NOT_SATISFIABLE', message);
+    this.name = 'RangeNotSatisfiableError';
+    this.size = size;
+  }
+}
+
 export class RateLimitedError extends AppError {
   readonly retryAfterSeconds: number;
 
@@ -70,6 +81,17 @@ export class RateLimitedError extends AppError {
     super(429, code, message);
     this.name = 'RateLimitedError';
     this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
+ * A stored file was replaced between deciding what to send and opening it (a processing
+ * retry rewrites variants); the client just asks again.
+ */
+export class FileChangedError extends AppError {
+  constructor(message: string) {
+    super(503, 'FILE_CHANGED', message);
+    this.name = 'FileChangedError';
   }
 }
 

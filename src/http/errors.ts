@@ -1,11 +1,12 @@
 import type { Context } from 'hono';
 import type { Logger } from 'pino';
 import type { ZodError } from 'zod';
-import { AppError, RateLimitedError, ValidationError } from '../core/errors.ts';
+import { AppError, RangeNotSatisfiableError, RateLimitedError, ValidationError } from '../core/errors.ts';
 
 /** The one place errors become JSON: `{ error: { code, message } }`. */
 export function errorResponse(c: Context, error: AppError): Response {
   if (error instanceof RateLimitedError) c.header('Retry-After', String(error.retryAfterSeconds));
+  if (error instanceof RangeNotSatisfiableError) c.header('Content-Range', `bytes */${error.size}`);
   return c.json({ error: { code: error.code, message: error.message } }, error.status as 400);
 }
 
