@@ -109,6 +109,8 @@ describe('OpenAPI document', () => {
       headers: { 'if-none-match': download.headers.get('etag') as string },
     });
     await raw('GET', image.body.webpUrl, { headers: { 'if-none-match': '*' } });
+    await raw('GET', image.body.downloadUrl, { headers: { range: 'bytes=0-99' } });
+    await raw('GET', image.body.downloadUrl, { headers: { range: `bytes=${photo.length}-` } });
     await raw('GET', image.body.downloadUrl.replace(/signature=[^&]+/, 'signature=AAAA'));
 
     await call('DELETE', `/images/${imageId}`);
@@ -155,6 +157,8 @@ describe('OpenAPI document', () => {
       'PUT /uploads/{imageId} 415',
       'GET /files/{imageId}/{variant} 200',
       'GET /files/{imageId}/{variant} 304',
+      'GET /files/{imageId}/{variant} 206',
+      'GET /files/{imageId}/{variant} 416',
       'GET /files/{imageId}/{variant} 403',
       'GET /files/{imageId}/{variant} 404',
       'GET /images/{imageId} 404',

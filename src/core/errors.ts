@@ -5,12 +5,20 @@
 export class AppError extends Error {
   readonly status: number;
   readonly code: string;
+  /** Response headers the status calls for (Retry-After, Allow, Content-Range). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(status: number, code: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    options?: { cause?: unknown; headers?: Record<string, string> },
+  ) {
     super(message, options);
     this.name = 'AppError';
     this.status = status;
     this.code = code;
+    this.headers = options?.headers ?? {};
   }
 }
 
@@ -43,12 +51,11 @@ export class NotFoundError extends AppError {
 }
 
 export class MethodNotAllowedError extends AppError {
-  readonly allowed: readonly string[];
-
   constructor(method: string, path: string, allowed: readonly string[]) {
-    super(405, 'METHOD_NOT_ALLOWED', `${method} is not supported on ${path}; use ${allowed.join(' or ')}`);
+    super(405, 'METHOD_NOT_ALLOWED', `${method} is not supported on ${path}; use ${allowed.join(' or ')}`, {
+      headers: { Allow: allowed.join(', ') },
+    });
     this.name = 'MethodNotAllowedError';
-    this.allowed = allowed;
   }
 }
 
@@ -73,13 +80,29 @@ export class UnsupportedMediaTypeError extends AppError {
   }
 }
 
-export class RateLimitedError extends AppError {
-  readonly retryAfterSeconds: number;
+/** The Range asks only for bytes past the end; the answer's Content-Range gives the real `size`. */
+export class RangeNotSatisfiableError extends AppError {
+  constructor(message: string, size: number) {
+    super(416, 'RANGE_NOT_SATISFIABLE', message, { headers: { 'Content-Range': `bytes */${size}` } });
+    this.name = 'RangeNotSatisfiableError';
+  }
+}
 
+export class RateLimitedError extends AppError {
   constructor(message: string, retryAfterSeconds: number, code = 'RATE_LIMITED') {
-    super(429, code, message);
+    super(429, code, message, { headers: { 'Retry-After': String(retryAfterSeconds) } });
     this.name = 'RateLimitedError';
-    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
+ * A stored file was replaced between deciding what to send and opening it (a processing
+ * retry rewrites variants); the client just asks again.
+ */
+export class FileChangedError extends AppError {
+  constructor(message: string) {
+    super(503, 'FILE_CHANGED', message);
+    this.name = 'FileChangedError';
   }
 }
 

@@ -1,8 +1,9 @@
-import type { BlobStream } from '../ports/blob-store.ts';
+import type { Readable } from 'node:stream';
+import type { BlobInfo, ByteRange } from '../ports/blob-store.ts';
 import type { ListQuery } from '../ports/image-repository.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { CoreDeps } from './deps.ts';
-import { ForbiddenError, NotFoundError } from './errors.ts';
+import { FileChangedError, ForbiddenError, NotFoundError } from './errors.ts';
 import {
   type ImageRecord,
   type ImageSummary,
@@ -86,24 +87,40 @@ export function variantUrl(
   return deps.signer.downloadUrl(record.imageId, variant, expires);
 }
 
-export interface VariantDownload extends BlobStream {
+export interface VariantFile extends BlobInfo {
   contentType: string;
+  /** The bytes, or only `range` of them, of the very version described here. */
+  open(range?: ByteRange): Promise<Readable>;
 }
 
-/** Serves a signed download URL: 403 for a bad or expired signature, 404 once deleted. */
-export async function openVariant(
+/**
+ * Serves a signed download URL: 403 for a bad or expired signature, 404 once deleted. Finds
+ * the file without opening it, so answers without a body (304, 416, HEAD) hold no file open.
+ */
+export async function findVariant(
   deps: CoreDeps,
   imageId: string,
   variant: Variant,
   query: { expires?: string; signature?: string },
-): Promise<VariantDownload> {
+): Promise<VariantFile> {
   const check = deps.signer.verify('GET', `/files/${imageId}/${variant}`, query, deps.clock.now());
   if (check === 'invalid')
     throw new ForbiddenError('signature: the download URL signature is invalid', 'INVALID_SIGNATURE');
   if (check === 'expired')
     throw new ForbiddenError('expires: the download URL has expired', 'EXPIRED_SIGNATURE');
   const record = await deps.repo.getById(imageId);
-  const blob = record ? await deps.blobs.read(storageKey(record.tenant, imageId, variant)) : null;
-  if (!record || !blob) throw new NotFoundError(`Image ${imageId} has no ${variant}`);
-  return { ...blob, contentType: variantContentType(variant, record.fileType) };
+  const key = record ? storageKey(record.tenant, imageId, variant) : null;
+  const info = key ? await deps.blobs.stat(key) : null;
+  if (!record || !key || !info) throw new NotFoundError(`Image ${imageId} has no ${variant}`);
+  const open = async (range?: ByteRange) => {
+    const blob = await deps.blobs.read(key, range);
+    if (!blob) throw new NotFoundError(`Image ${imageId} has no ${variant}`);
+    // The caller chose its status, length and range from `info`; other bytes would not fit them.
+    if (blob.etag !== info.etag) {
+      blob.body.destroy();
+      throw new FileChangedError(`${variant}: the file changed while it was being opened; ask again`);
+    }
+    return blob.body;
+  };
+  return { ...info, contentType: variantContentType(variant, record.fileType), open };
 }

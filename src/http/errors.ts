@@ -1,12 +1,11 @@
 import type { Context } from 'hono';
 import type { Logger } from 'pino';
 import type { ZodError } from 'zod';
-import { AppError, MethodNotAllowedError, RateLimitedError, ValidationError } from '../core/errors.ts';
+import { AppError, ValidationError } from '../core/errors.ts';
 
 /** The one place errors become JSON: `{ error: { code, message } }`. */
 export function errorResponse(c: Context, error: AppError): Response {
-  if (error instanceof RateLimitedError) c.header('Retry-After', String(error.retryAfterSeconds));
-  if (error instanceof MethodNotAllowedError) c.header('Allow', error.allowed.join(', '));
+  for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
   return c.json({ error: { code: error.code, message: error.message } }, error.status as 400);
 }
 

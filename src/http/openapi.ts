@@ -20,6 +20,7 @@ const STATUS_MEANINGS: Record<number, string> = {
   416: 'Range not satisfiable',
   429: 'Rate limit or daily quota exceeded; see Retry-After',
   500: 'Unexpected server error; details are in the server log only',
+  503: 'Try again',
 };
 
 /** The error codes each status can carry on one route. */

@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { close, createReadStream, createWriteStream, fstat, mkdirSync, open, type Stats } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BlobInfo, BlobStore, BlobStream } from '../../ports/blob-store.ts';
+import { promisify } from 'node:util';
+import type { BlobInfo, BlobStore, BlobStream, ByteRange } from '../../ports/blob-store.ts';
+
+// Callback fs on a plain fd, not a FileHandle: a stream over a FileHandle pays for a
+// promise on every chunk it reads.
+const openFd = promisify(open);
+const fstatFd = promisify(fstat);
+const closeFd = promisify(close);
 
 // Keys are built from our own ids; this guard makes a bug there fail loudly instead of
 // letting a path escape the store.
@@ -46,26 +53,28 @@ export class FsBlobStore implements BlobStore {
     return { path: this.pathOf(key), release: async () => {} };
   }
 
-  async read(key: string): Promise<BlobStream | null> {
-    const info = await this.stat(key);
-    if (!info) return null;
-    return { ...info, body: createReadStream(this.pathOf(key)) };
+  async read(key: string, range?: ByteRange): Promise<BlobStream | null> {
+    const path = this.pathOf(key);
+    const fd = await openFd(path, 'r').catch(nullIfMissing);
+    if (fd === null) return null;
+    const bounds = range ? { start: range.start, end: range.end } : {};
+    try {
+      // Info from the open file, not the path: a write renaming a new version into place
+      // meanwhile cannot make the ETag describe other bytes than these.
+      const s = await fstatFd(fd);
+      // The stream owns the fd from here and closes it on end, error or destroy.
+      if (s.isFile()) return { ...infoOf(s), body: createReadStream(path, { fd, ...bounds }) };
+    } catch (error) {
+      await closeFd(fd);
+      throw error;
+    }
+    await closeFd(fd);
+    return null;
   }
 
   async stat(key: string): Promise<BlobInfo | null> {
-    try {
-      const s = await stat(this.pathOf(key));
-      if (!s.isFile()) return null;
-      // Like nginx: size and mtime identify a version well enough, at no hashing cost.
-      return {
-        size: s.size,
-        etag: `"${s.size.toString(16)}-${Math.floor(s.mtimeMs).toString(16)}"`,
-        lastModified: s.mtime,
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
+    const s = await stat(this.pathOf(key)).catch(nullIfMissing);
+    return s?.isFile() ? infoOf(s) : null;
   }
 
   /** Removes half-written temp files a crashed process left; call only when no write is running. */
@@ -79,4 +88,18 @@ export class FsBlobStore implements BlobStore {
     // rmdir (ENOTEMPTY); rm retries that itself when asked to.
     await rm(this.pathOf(prefix), { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
   }
+}
+
+function infoOf(s: Stats): BlobInfo {
+  // Like nginx: size and mtime identify a version well enough, at no hashing cost.
+  return {
+    size: s.size,
+    etag: `"${s.size.toString(16)}-${Math.floor(s.mtimeMs).toString(16)}"`,
+    lastModified: s.mtime,
+  };
+}
+
+function nullIfMissing(error: NodeJS.ErrnoException): null {
+  if (error.code === 'ENOENT') return null;
+  throw error;
 }

@@ -3,10 +3,11 @@ import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { CoreDeps } from '../../core/deps.ts';
-import { NotFoundError } from '../../core/errors.ts';
+import { NotFoundError, RangeNotSatisfiableError } from '../../core/errors.ts';
 import { VARIANTS, type Variant } from '../../core/image.ts';
-import { openVariant } from '../../core/images.ts';
+import { findVariant } from '../../core/images.ts';
 import { receiveUpload } from '../../core/upload.ts';
+import { planDownload } from '../download-plan.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -50,21 +51,36 @@ export function fileRoutes(deps: CoreDeps) {
     const { imageId, variant } = c.req.param();
     if (!UUID.test(imageId) || !VARIANTS.includes(variant as Variant))
       throw new NotFoundError('No such file');
-    const file = await openVariant(deps, imageId, variant as Variant, c.req.query());
+    const file = await findVariant(deps, imageId, variant as Variant, c.req.query());
     const headers = {
       'Content-Type': file.contentType,
       ETag: file.etag,
       'Last-Modified': file.lastModified.toUTCString(),
+      'Accept-Ranges': 'bytes',
       'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'private, max-age=300',
       'Content-Security-Policy': "default-src 'none'",
     };
-    if (c.req.header('if-none-match') === file.etag) {
-      file.body.destroy();
-      return c.body(null, 304, headers);
-    }
-    const stream = Readable.toWeb(file.body) as ReadableStream<Uint8Array>;
-    return c.body(stream, 200, { ...headers, 'Content-Length': String(file.size) });
+    const plan = planDownload((name) => c.req.header(name), file);
+    if (plan.status === 304) return c.body(null, 304, headers);
+    if (plan.status === 416)
+      throw new RangeNotSatisfiableError(
+        `Range: no requested range starts within the file's ${file.size} bytes`,
+        file.size,
+      );
+    const range = plan.status === 206 ? plan.range : undefined;
+    const sent = range
+      ? {
+          ...headers,
+          'Content-Range': `bytes ${range.start}-${range.end}/${file.size}`,
+          'Content-Length': String(range.end - range.start + 1),
+        }
+      : { ...headers, 'Content-Length': String(file.size) };
+    // Hono answers HEAD by running this GET handler and dropping the body unread: a stream
+    // opened for it would hold its file descriptor open with nobody to close it.
+    if (c.req.method === 'HEAD') return c.body(null, plan.status, sent);
+    const stream = Readable.toWeb(await file.open(range)) as ReadableStream<Uint8Array>;
+    return c.body(stream, plan.status, sent);
   });
 
   return app;

@@ -68,7 +68,12 @@ export function documentRawRoutes(registry: OpenAPIHono['openAPIRegistry']): voi
       206: bytes('The requested byte range (Content-Range says which)', [...ALLOWED_TYPES]),
       304: { description: 'Not modified: the ETag or date the client has is current' },
       ...errorResponses(
-        unkeyedErrors({ ...signatureErrors, 404: ['NOT_FOUND'], 416: ['RANGE_NOT_SATISFIABLE'] }),
+        unkeyedErrors({
+          ...signatureErrors,
+          404: ['NOT_FOUND'],
+          416: ['RANGE_NOT_SATISFIABLE'],
+          503: ['FILE_CHANGED'],
+        }),
       ),
     },
   });
