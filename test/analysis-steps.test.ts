@@ -5,6 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type SqliteDatabase } from '../src/adapters/local/sqlite-database.ts';
 import { SqliteImageRepository } from '../src/adapters/local/sqlite-image-repository.ts';
 import { ANALYSES, type AnalysisName } from '../src/core/analysis.ts';
+import { ProcessingError } from '../src/core/errors.ts';
+import { stepsToRerun, visibleSteps } from '../src/core/image.ts';
+import type { ImagePipeline } from '../src/core/pipeline.ts';
 import { type ProcessingDeps, runProcessImageJob } from '../src/core/processing.ts';
 import type { Analyzer } from '../src/ports/analyzer.ts';
 import { fixture } from './helpers/images.ts';
@@ -92,6 +95,70 @@ describe('Analysis steps', () => {
     const record = await deps.repo.getById(imageId);
     expect(record?.status).toBe('completed');
     expect(record?.analysis?.errors[0]?.message).toContain('no analyzer is configured');
+  });
+
+  it('keeps the requested analyses of an image that failed before them, so a redrive runs them', async () => {
+    const real = deps.pipeline;
+    let failing = true;
+    const pipeline: ImagePipeline = {
+      probe: (path) => real.probe(path),
+      thumbnails: (path) => real.thumbnails(path),
+      webp: async (path) => {
+        if (failing) throw new ProcessingError('STORAGE_UNAVAILABLE', 'disk full', { retryable: true });
+        return real.webp(path);
+      },
+      textImage: (path) => real.textImage(path),
+      describe: (...args) => real.describe(...args),
+    };
+    const run = (attempt: number) =>
+      runProcessImageJob({ ...deps, pipeline, analyzer: analyzer([]), maxAttempts: 2 }, job, attempt);
+
+    // A retry changes no step; the last attempt marks the one it failed at.
+    expect(await run(1)).toMatchObject({ action: 'retry' });
+    expect((await deps.repo.getById(imageId))?.steps).toMatchObject({
+      thumbnail: 'completed',
+      webp: 'pending',
+    });
+    expect(await run(2)).toMatchObject({ action: 'dead-letter' });
+    const failed = await deps.repo.getById(imageId);
+    if (!failed) throw new Error('image gone');
+    expect(failed.steps).toEqual({
+      thumbnail: 'completed',
+      webp: 'failed',
+      metadata: 'pending',
+      analysis: 'pending',
+      objects: 'pending',
+      faces: 'pending',
+      moderation: 'pending',
+      text: 'pending',
+    });
+    expect(visibleSteps(failed)).toEqual({
+      thumbnail: 'completed',
+      webp: 'failed',
+      metadata: 'skipped',
+      analysis: 'skipped',
+      objects: 'skipped',
+      faces: 'skipped',
+      moderation: 'skipped',
+      text: 'skipped',
+    });
+
+    failing = false;
+    expect(await deps.repo.reopen(imageId, Date.now(), stepsToRerun(failed.steps))).toBe(true);
+    expect((await deps.repo.getById(imageId))?.steps).toMatchObject({ webp: 'pending', objects: 'pending' });
+    expect(await run(1)).toMatchObject({ action: 'delete', result: 'completed' });
+    const record = await deps.repo.getById(imageId);
+    expect(record?.steps).toEqual({
+      thumbnail: 'completed',
+      webp: 'completed',
+      metadata: 'completed',
+      analysis: 'completed',
+      objects: 'completed',
+      faces: 'completed',
+      moderation: 'completed',
+      text: 'completed',
+    });
+    expect(record?.analysis?.labels).toContain('Cat');
   });
 
   it('shows finished thumbnails and finished analyses while a slow one still runs', async () => {

@@ -70,6 +70,8 @@ describe('Faults', () => {
 
       const failed = await server.api.waitFor(imageId, ['failed', 'completed']);
       expect(failed).toMatchObject({ status: 'failed', attempts: 3, error: { code: 'PROCESSING_ERROR' } });
+      expect(failed.progress).toBe(100);
+      expect(failed.steps).toMatchObject({ thumbnail: 'failed', webp: 'skipped', metadata: 'skipped' });
       const dead = await server.api.get('/jobs/dead-letters');
       expect(dead.body.deadLetters).toEqual([
         expect.objectContaining({
@@ -84,9 +86,57 @@ describe('Faults', () => {
       rmSync(blocker, { recursive: true });
       const redriven = await server.api.request('POST', '/jobs/dead-letters/redrive');
       expect(redriven.body).toEqual({ redriven: 1 });
-      expect((await server.api.waitFor(imageId, ['completed'])).status).toBe('completed');
+      const completed = await server.api.waitFor(imageId, ['completed']);
+      expect(completed.status).toBe('completed');
+      expect(completed.steps).toMatchObject({
+        thumbnail: 'completed',
+        webp: 'completed',
+        metadata: 'completed',
+      });
       expect(readdirSync(join(server.dataDir, 'files', 'admin', imageId)).sort()).toEqual(EXPECTED_FILES);
       expect((await server.api.get('/jobs/dead-letters')).body.deadLetters).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('marks the step a storage failure stopped at, keeps the finished ones, and redrive clears it', async () => {
+    const server = await startTestServer({ RETRY_BASE_DELAY_MS: '100' });
+    try {
+      const { imageId, uploadUrl } = (await server.api.createUpload()).body;
+      // Thumbnails are written; the WebP cannot be.
+      const blocker = join(server.dataDir, 'files', 'admin', imageId, 'full.webp');
+      mkdirSync(join(blocker, 'blocked'), { recursive: true });
+      expect((await putBytes(uploadUrl, await scaledPhoto(200, 150), 'image/jpeg')).status).toBe(200);
+
+      const failed = await server.api.waitFor(imageId, ['failed', 'completed']);
+      expect(failed).toMatchObject({
+        status: 'failed',
+        progress: 100,
+        attempts: 3,
+        error: { code: 'PROCESSING_ERROR' },
+        steps: {
+          thumbnail: 'completed',
+          webp: 'failed',
+          metadata: 'skipped',
+          analysis: 'skipped',
+          objects: 'skipped',
+          faces: 'skipped',
+          moderation: 'skipped',
+          text: 'skipped',
+        },
+      });
+
+      rmSync(blocker, { recursive: true });
+      expect((await server.api.request('POST', '/jobs/dead-letters/redrive')).body).toEqual({ redriven: 1 });
+      const completed = await server.api.waitFor(imageId, ['completed']);
+      expect(completed).toMatchObject({ status: 'completed', progress: 100, attempts: 1 });
+      expect(Object.values(completed.steps)).not.toContain('failed');
+      expect(completed.steps).toMatchObject({
+        thumbnail: 'completed',
+        webp: 'completed',
+        metadata: 'completed',
+      });
     } finally {
       await server.stop();
     }

@@ -64,6 +64,9 @@ describe('Hostile and odd uploads through the real flow', () => {
       if (item.expect.status === 'failed') {
         expect(status.error.code).toBe(item.expect.code);
         expect(status.attempts).toBe(1); // permanent: never retried
+        // Finished: the step it stopped at says failed, the ones never reached skipped.
+        expect(status.progress).toBe(100);
+        expect(Object.values(status.steps).filter((state) => state === 'failed')).toHaveLength(1);
         return;
       }
       // Completed: every derivative is a real, upright, sRGB, metadata-free image.

@@ -1,6 +1,14 @@
 import sharp from 'sharp';
 import { thumbHashToApproximateAspectRatio, thumbHashToAverageRGBA } from 'thumbhash';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  initialSteps,
+  progressOf,
+  requestedAnalyses,
+  type Steps,
+  stepsToRerun,
+  visibleSteps,
+} from '../src/core/image.ts';
 import { animatedGif, fixture, orientedJpeg, scaledPhoto, solidPng } from './helpers/images.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
@@ -111,4 +119,94 @@ describe('Processing', () => {
       expect([webp.width, webp.height]).toEqual([w, h]);
     },
   );
+});
+
+describe('Steps of a failed image', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    // Analyses are requested (pending) but never reached, so no model is ever loaded.
+    server = await startTestServer({ ANALYSIS: 'all', MAX_PIXELS: String(4_000_000) });
+  });
+  afterAll(() => server.stop());
+
+  const failedAtThumbnail = {
+    status: 'failed',
+    progress: 100,
+    steps: {
+      thumbnail: 'failed',
+      webp: 'skipped',
+      metadata: 'skipped',
+      analysis: 'skipped',
+      objects: 'skipped',
+      faces: 'skipped',
+      moderation: 'skipped',
+      text: 'skipped',
+    },
+  };
+
+  it('an undecodable upload: thumbnail failed, the rest skipped, progress 100', async () => {
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2000, 7)]);
+    const status = await server.api.waitFor(await server.api.upload(bytes));
+    expect(status).toEqual(expect.objectContaining(failedAtThumbnail));
+    expect(status.error.code).toBe('UNDECODABLE');
+  });
+
+  it('an image over MAX_PIXELS: thumbnail failed, the rest skipped, progress 100', async () => {
+    const status = await server.api.waitFor(await server.api.upload(await scaledPhoto(2500, 2000, 50)));
+    expect(status).toEqual(expect.objectContaining(failedAtThumbnail));
+    expect(status.error.code).toBe('TOO_MANY_PIXELS');
+  });
+});
+
+describe('Function: visibleSteps and progressOf', () => {
+  const steps = (changes: Partial<Steps>): Steps => ({ ...initialSteps(['objects', 'text']), ...changes });
+
+  it("shows a failed image's unreached steps as skipped, and its progress as 100", () => {
+    const record = {
+      status: 'failed' as const,
+      steps: steps({
+        thumbnail: 'completed',
+        webp: 'completed',
+        metadata: 'completed',
+        analysis: 'failed',
+        objects: 'processing',
+      }),
+    };
+    expect(visibleSteps(record)).toEqual({
+      thumbnail: 'completed',
+      webp: 'completed',
+      metadata: 'completed',
+      analysis: 'failed',
+      objects: 'skipped',
+      faces: 'skipped',
+      moderation: 'skipped',
+      text: 'skipped',
+    });
+    expect(progressOf(record)).toBe(100);
+    // Only the view: the record still says which analyses were requested, and a redrive
+    // runs again what failed or was cut short.
+    expect(requestedAnalyses(record.steps)).toEqual(['objects', 'text']);
+    expect(stepsToRerun(record.steps)).toEqual(['analysis', 'objects']);
+  });
+
+  it('leaves the steps of an image that has not failed as stored', () => {
+    const running = {
+      status: 'processing' as const,
+      steps: steps({ thumbnail: 'completed', webp: 'processing' }),
+    };
+    expect(visibleSteps(running)).toEqual(running.steps);
+    // thumbnail, and faces and moderation (not requested), of 8 steps.
+    expect(progressOf(running)).toBe(38);
+    const done = steps({
+      thumbnail: 'completed',
+      webp: 'completed',
+      metadata: 'completed',
+      analysis: 'completed',
+      objects: 'completed',
+      text: 'failed',
+    });
+    expect(visibleSteps({ status: 'completed', steps: done })).toEqual(done);
+    expect(progressOf({ status: 'completed', steps: done })).toBe(100);
+    expect(progressOf({ status: 'uploaded', steps: steps({}) })).toBe(0);
+  });
 });

@@ -192,19 +192,27 @@ describe('Retries and dead-lettering of a job that always fails', () => {
       attempts: 3,
       error: { code: 'STORAGE_UNAVAILABLE', message: 'disk on fire' },
     });
+    // Only the last attempt marks its step; the steps after it stay pending in the record.
+    expect(record?.steps).toMatchObject({ thumbnail: 'failed', webp: 'pending', metadata: 'pending' });
     const [dead] = await queue.listDeadLetters(10);
     expect(dead?.lastError).toContain('STORAGE_UNAVAILABLE');
 
-    // The fault is fixed; redriving reopens the image and the job now succeeds.
+    // The fault is fixed; redriving reopens the image, its failed step pending again, and
+    // the job now succeeds.
     failing = false;
     expect(await redriveDeadLetters({ repo, queue, clock })).toBe(1);
-    expect((await repo.getById(imageId))?.status).toBe('uploaded');
+    expect(await repo.getById(imageId)).toMatchObject({
+      status: 'uploaded',
+      steps: { thumbnail: 'pending', webp: 'pending', metadata: 'pending' },
+    });
     runner.start();
     while ((await repo.getById(imageId))?.status !== 'completed' && Date.now() < deadline + 10_000) {
       await new Promise((r) => setTimeout(r, 20));
     }
     await runner.stop(1000);
-    expect(await repo.getById(imageId)).toMatchObject({ status: 'completed', attempts: 1, error: null });
+    const completed = await repo.getById(imageId);
+    expect(completed).toMatchObject({ status: 'completed', attempts: 1, error: null });
+    expect(Object.values(completed?.steps ?? {})).not.toContain('failed');
     expect(await queue.listDeadLetters(10)).toEqual([]);
   });
 });

@@ -130,13 +130,37 @@ export function withAllSteps(stored: Partial<Steps>): Steps {
   return Object.fromEntries(STEP_NAMES.map((name) => [name, stored[name] ?? 'skipped'])) as Steps;
 }
 
-/** Share of steps that are finished (completed, failed or skipped), 0–100. */
+/**
+ * Steps as clients see them. A failed image runs nothing more, so the steps it never reached
+ * (still `pending`, or cut short while `processing`) show as `skipped`. They stay pending in
+ * the record: a stored `skipped` analysis means "not requested" (requestedAnalyses), and a
+ * redriven image must still run them.
+ */
+export function visibleSteps(record: Pick<ImageRecord, 'status' | 'steps'>): Steps {
+  if (record.status !== 'failed') return record.steps;
+  const shown = (state: StepState): StepState =>
+    state === 'pending' || state === 'processing' ? 'skipped' : state;
+  return Object.fromEntries(STEP_NAMES.map((name) => [name, shown(record.steps[name])])) as Steps;
+}
+
+/**
+ * Share of the visible steps that are finished (completed, failed or skipped), 0–100: a
+ * completed or failed image is at 100, since nothing more will run.
+ */
 export function progressOf(record: Pick<ImageRecord, 'status' | 'steps'>): number {
   if (record.status === 'completed') return 100;
   if (record.status === 'pending' || record.status === 'uploaded') return 0;
-  const states = Object.values(record.steps);
+  const states = Object.values(visibleSteps(record));
   const done = states.filter((s) => s === 'completed' || s === 'skipped' || s === 'failed').length;
   return Math.round((done / states.length) * 100);
+}
+
+/**
+ * The steps a failed run left behind that a redrive must run again: the one that failed
+ * (and analyses that failed or were cut short on the way). Skipped steps stay skipped.
+ */
+export function stepsToRerun(steps: Steps): StepName[] {
+  return STEP_NAMES.filter((name) => steps[name] === 'failed' || steps[name] === 'processing');
 }
 
 /** Storage keys are built only from ids we generated: no user-supplied text reaches a path. */

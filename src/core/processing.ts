@@ -4,7 +4,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { ImageRepository, StepUpdate } from '../ports/image-repository.ts';
 import { analyzeImage } from './analyze-image.ts';
 import { ImageGoneError, ProcessingError } from './errors.ts';
-import { type ImageRecord, imagePrefix, requestedAnalyses, storageKey } from './image.ts';
+import { type ImageRecord, imagePrefix, requestedAnalyses, type StepName, storageKey } from './image.ts';
 import type { ImagePipeline } from './pipeline.ts';
 
 export interface ProcessingDeps {
@@ -36,23 +36,29 @@ export async function runProcessImageJob(
 ): Promise<JobOutcome> {
   const record = await deps.repo.startProcessing(job.imageId, attempt, deps.clock.now());
   if (!record) return { action: 'delete', result: 'skipped' };
+  const running: RunningStep = { step: null };
   try {
-    const stepMs = await processImage(deps, record);
+    const stepMs = await processImage(deps, record, running);
     return { action: 'delete', result: 'completed', stepMs };
   } catch (error) {
     if (error instanceof ImageGoneError) {
       await deps.blobs.deletePrefix(imagePrefix(record.tenant, record.imageId));
       return { action: 'delete', result: 'skipped' };
     }
-    return failureOutcome(deps, record, attempt, error);
+    return failureOutcome(deps, record, attempt, error, running.step);
   }
 }
 
+/**
+ * Decides between retry and failure. Only the final failure marks the step that was running
+ * as failed; a retry leaves the steps alone, as the next attempt runs them all again.
+ */
 async function failureOutcome(
   deps: ProcessingDeps,
   record: ImageRecord,
   attempt: number,
   error: unknown,
+  step: StepName | null,
 ): Promise<JobOutcome> {
   const failure =
     error instanceof ProcessingError
@@ -68,7 +74,7 @@ async function failureOutcome(
     await deps.repo.scheduleRetry(record.imageId, message, now);
     return { action: 'retry', delaySeconds, reason: `${failure.code}: ${failure.message}` };
   }
-  await deps.repo.fail(record.imageId, { code: failure.code, message: failure.message }, now);
+  await deps.repo.fail(record.imageId, { code: failure.code, message: failure.message }, now, step);
   if (!failure.retryable) return { action: 'delete', result: 'failed' };
   return { action: 'dead-letter', reason: `${failure.code}: ${failure.message} (after ${attempt} attempts)` };
 }
@@ -79,8 +85,17 @@ export function backoffSeconds(attempt: number, baseDelayMs: number): number {
   return (ceiling / 2 + Math.random() * (ceiling / 2)) / 1000;
 }
 
+/** The step processImage is working on, so that a failure can be pinned on it; null between steps. */
+interface RunningStep {
+  step: StepName | null;
+}
+
 /** Processes one image; returns how long each step took, for the job log. */
-async function processImage(deps: ProcessingDeps, record: ImageRecord): Promise<Record<string, number>> {
+async function processImage(
+  deps: ProcessingDeps,
+  record: ImageRecord,
+  running: RunningStep,
+): Promise<Record<string, number>> {
   const { repo, blobs, pipeline, clock } = deps;
   const stepMs: Record<string, number> = {};
   let mark = performance.now();
@@ -94,6 +109,8 @@ async function processImage(deps: ProcessingDeps, record: ImageRecord): Promise<
     if (!(await repo.updateStep(record.imageId, update, clock.now())))
       throw new ImageGoneError(record.imageId);
   };
+  // Reading the original and checking its header are part of the first step.
+  running.step = 'thumbnail';
   const original = await blobs.localPath(key('original'));
   try {
     const probe = await pipeline.probe(original.path).catch((cause) => {
@@ -122,18 +139,23 @@ async function processImage(deps: ProcessingDeps, record: ImageRecord): Promise<
       variants: ['thumb-small', 'thumb-medium', 'thumb-large'],
     });
     lap('thumbnail');
+    running.step = 'webp';
 
     await blobs.write(key('webp'), await decode(() => pipeline.webp(original.path)));
     await step({ step: 'webp', state: 'completed', variants: ['webp'] });
     lap('webp');
+    running.step = 'metadata';
 
     const size = record.size ?? (await blobs.stat(key('original')))?.size ?? 0;
     const described = await decode(() => pipeline.describe(original.path, size, thumbs.pixels));
     await step({ step: 'metadata', state: 'completed', ...described });
     lap('metadata');
+    running.step = null;
 
     const analyses = requestedAnalyses(record.steps);
     if (analyses.length > 0) {
+      // A failing analysis only fails its own step; this is for anything else that throws.
+      running.step = 'analysis';
       await step({ step: 'analysis', state: 'processing' });
       const input = {
         pixels: thumbs.pixels,
@@ -150,6 +172,7 @@ async function processImage(deps: ProcessingDeps, record: ImageRecord): Promise<
         terms: outcome.terms,
       });
       Object.assign(stepMs, outcome.stepMs);
+      running.step = null;
     }
 
     if (!(await repo.complete(record.imageId, clock.now()))) throw new ImageGoneError(record.imageId);

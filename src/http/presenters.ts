@@ -1,5 +1,5 @@
 import type { CoreDeps } from '../core/deps.ts';
-import { type ImageRecord, type ImageSummary, progressOf } from '../core/image.ts';
+import { type ImageRecord, type ImageSummary, progressOf, visibleSteps } from '../core/image.ts';
 import { variantUrl } from '../core/images.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -53,7 +53,7 @@ export function presentStatus(record: ImageRecord, typicalMs: number | null, now
     imageId: record.imageId,
     status: record.status,
     progress: progressOf(record),
-    steps: record.steps,
+    steps: visibleSteps(record),
     attempts: record.attempts,
     message: record.message,
     ...(record.status === 'failed' && record.error ? { error: record.error } : {}),

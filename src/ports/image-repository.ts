@@ -72,9 +72,17 @@ export interface ImageRepository {
   complete(imageId: string, now: number): Promise<boolean>;
   /** processing → uploaded: the queue will deliver the job again. */
   scheduleRetry(imageId: string, message: string, now: number): Promise<boolean>;
-  fail(imageId: string, error: ImageErrorInfo, now: number): Promise<boolean>;
-  /** failed → uploaded with attempts reset, for a dead-lettered job that is redriven. */
-  reopen(imageId: string, now: number): Promise<boolean>;
+  /**
+   * uploaded|processing → failed, with the reason. `step`, the step that was running (null
+   * if none was), is marked failed in the same conditional write; the other steps are left
+   * as they are (clients see those never reached as skipped: visibleSteps).
+   */
+  fail(imageId: string, error: ImageErrorInfo, now: number, step: StepName | null): Promise<boolean>;
+  /**
+   * failed → uploaded with attempts reset and `steps` (those the failed run left failed or
+   * processing: stepsToRerun) back to pending, for a dead-lettered job that is redriven.
+   */
+  reopen(imageId: string, now: number, steps: readonly StepName[]): Promise<boolean>;
 
   /** Images whose retention ran out, and pending uploads nobody completed. */
   findExpired(

@@ -5,6 +5,7 @@ import {
   type ImageStatus,
   type ImageSummary,
   type ImageType,
+  type StepName,
   type Steps,
   type Variant,
   withAllSteps,
@@ -166,14 +167,20 @@ export class SqliteImageRepository implements ImageRepository {
       retry: db.prepare<[string, number, string]>(
         `UPDATE images SET status = 'uploaded', message = ?, updated_at = ? WHERE image_id = ? AND status = 'processing'`,
       ),
-      fail: db.prepare<[string, string, number, string]>(
-        `UPDATE images SET status = 'failed', error = ?, message = ?, updated_at = ?
-         WHERE image_id = ? AND status IN ('uploaded', 'processing')`,
+      fail: db.prepare<
+        [{ error: string; message: string; now: number; step: string | null; imageId: string }]
+      >(
+        `UPDATE images SET status = 'failed', error = @error, message = @message, updated_at = @now,
+           steps = CASE WHEN @step IS NULL THEN steps ELSE json_set(steps, '$.' || @step, 'failed') END
+         WHERE image_id = @imageId AND status IN ('uploaded', 'processing')`,
       ),
-      reopen: db.prepare<[number, string]>(
-        `UPDATE images SET status = 'uploaded', attempts = 0, error = NULL, updated_at = ?,
-           message = 'Queued for processing again (redriven)'
-         WHERE image_id = ? AND status = 'failed'`,
+      // `rerun` is a JSON array of step names; the other steps keep their state.
+      reopen: db.prepare<[{ now: number; rerun: string; imageId: string }]>(
+        `UPDATE images SET status = 'uploaded', attempts = 0, error = NULL, updated_at = @now,
+           message = 'Queued for processing again (redriven)',
+           steps = (SELECT json_group_object(s.key, CASE WHEN s.key IN (SELECT value FROM json_each(@rerun))
+                      THEN 'pending' ELSE s.value END) FROM json_each(images.steps) s)
+         WHERE image_id = @imageId AND status = 'failed'`,
       ),
       expired: db.prepare<[number, number, number], { tenant: string; image_id: string }>(
         `SELECT tenant, image_id FROM images WHERE expires_at IS NOT NULL AND expires_at <= ?
@@ -318,16 +325,18 @@ export class SqliteImageRepository implements ImageRepository {
     return this.write(imageId, () => this.stmt.retry.run(message, now, imageId)).changes === 1;
   }
 
-  async fail(imageId: string, error: ImageErrorInfo, now: number): Promise<boolean> {
+  async fail(imageId: string, error: ImageErrorInfo, now: number, step: StepName | null): Promise<boolean> {
+    const message = `Failed: ${error.message}`;
     return (
       this.write(imageId, () =>
-        this.stmt.fail.run(JSON.stringify(error), `Failed: ${error.message}`, now, imageId),
+        this.stmt.fail.run({ error: JSON.stringify(error), message, now, step, imageId }),
       ).changes === 1
     );
   }
 
-  async reopen(imageId: string, now: number): Promise<boolean> {
-    return this.write(imageId, () => this.stmt.reopen.run(now, imageId)).changes === 1;
+  async reopen(imageId: string, now: number, steps: readonly StepName[]): Promise<boolean> {
+    const rerun = JSON.stringify(steps);
+    return this.write(imageId, () => this.stmt.reopen.run({ now, rerun, imageId })).changes === 1;
   }
 
   async findExpired(now: number, pendingCreatedBefore: number, limit: number) {
