@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // Integration tests spawn servers and worker pools; two cores do not like many at once.
     fileParallelism: true,
     maxWorkers: 2,

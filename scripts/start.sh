@@ -12,16 +12,5 @@ cd "$(dirname "$0")/.."
 : "${MALLOC_ARENA_MAX:=2}" "${MALLOC_MMAP_THRESHOLD_:=131072}"
 export MALLOC_ARENA_MAX MALLOC_MMAP_THRESHOLD_
 
-stale=$(find src package.json tsconfig.json tsconfig.build.json -newer dist/.build-stamp 2>/dev/null | head -n 1 || true)
-if [ ! -f dist/.build-stamp ] || [ -n "$stale" ]; then
-  if [ -x node_modules/.bin/tsc ]; then
-    echo "Compiling src/ to dist/ (first start, or the sources changed) ..." >&2
-    npm run --silent build
-  elif [ -f dist/server.js ]; then
-    echo "Warning: dist/ is older than src/ and TypeScript is not installed; starting the old build." >&2
-  else
-    echo "dist/ is missing and TypeScript is not installed: run 'npm ci' then 'npm run build'." >&2
-    exit 1
-  fi
-fi
+sh scripts/build-if-stale.sh
 exec node --enable-source-maps dist/server.js
