@@ -19,7 +19,7 @@ import type { TokenBuckets } from '../core/token-bucket.ts';
 import type { KeyStore } from '../ports/key-store.ts';
 import { type AuthVariables, requireAdmin, requireApiKey } from './auth.ts';
 import { errorResponse, handleError } from './errors.ts';
-import { methodNotAllowed } from './method-not-allowed.ts';
+import { AllowedMethods } from './method-not-allowed.ts';
 import { json } from './openapi.ts';
 import type { ResponseCache } from './response-cache.ts';
 import { createRouter } from './router.ts';
@@ -60,7 +60,15 @@ export function createApp(deps: AppDeps) {
   const app = createRouter<{ Variables: AuthVariables }>();
   const onError = handleError(deps.logger);
 
+  const methods = new AllowedMethods(() => app.routes);
+
   app.onError((error, c) => {
+    // A route that exists with other methods refused this one as a bad id (GET /images/upload
+    // reaching GET /images/{imageId}): say which methods the path takes instead.
+    if (error instanceof AppError && (error.status === 400 || error.status === 404)) {
+      const refusal = methods.refuse(c.req.method, c.req.path);
+      if (refusal) return errorResponse(c, refusal);
+    }
     if (error instanceof HTTPException && !(error instanceof AppError)) {
       // Hono's own validators throw these: 415 for a body that is not declared JSON, 400 for
       // one that does not parse.
@@ -75,10 +83,15 @@ export function createApp(deps: AppDeps) {
     }
     return onError(error, c);
   });
-  app.notFound((c) => errorResponse(c, new NotFoundError(`No route for ${c.req.method} ${c.req.path}`)));
+  app.notFound((c) =>
+    errorResponse(
+      c,
+      methods.refuse(c.req.method, c.req.path) ??
+        new NotFoundError(`No route for ${c.req.method} ${c.req.path}`),
+    ),
+  );
 
   if (deps.corsOrigins.length > 0) app.use(corsFor(deps.corsOrigins));
-  app.use(methodNotAllowed(() => app.routes));
 
   app.use(async (c, next) => {
     if (!deps.logger.isLevelEnabled('debug')) return next();
@@ -152,23 +165,33 @@ export function createApp(deps: AppDeps) {
  * Preflights are answered here, before authentication (browsers send them without the key);
  * the signed upload and download URLs get the same headers, since a browser PUTs the bytes.
  */
-function corsFor(origins: '*' | readonly string[]) {
-  return cors({
+function corsFor(origins: '*' | readonly string[]): MiddlewareHandler {
+  const preflight = cors({
     origin: origins === '*' ? '*' : [...origins],
     allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
     allowHeaders: ['x-api-key', 'content-type', 'if-none-match', 'if-modified-since', 'range', 'if-range'],
-    exposeHeaders: [
-      'ETag',
-      'Last-Modified',
-      'Retry-After',
-      'Allow',
-      'Accept-Ranges',
-      'Content-Range',
-      'Content-Length',
-    ],
     // Chromium caps a cached preflight at two hours.
     maxAge: 7200,
   });
+  const exposed = 'ETag,Last-Modified,Retry-After,Allow,Accept-Ranges,Content-Range,Content-Length';
+  return async (c, next) => {
+    if (c.req.method === 'OPTIONS') return preflight(c, next);
+    // Actual requests: the headers hono/cors would set, but only when a browser sent an
+    // Origin, and through c.header(), which keeps them with the handler's own. hono/cors
+    // writes to c.res before the handler runs, building a Response per request: that halved
+    // GET /images/{id} throughput, and every header costs on that path. Answers that a
+    // browser may cache (the files) carry Vary: Origin themselves.
+    const origin = c.req.header('origin');
+    if (!origin) return next();
+    if (origins === '*') c.header('Access-Control-Allow-Origin', '*');
+    else {
+      c.header('Vary', 'Origin', { append: true });
+      if (!origins.includes(origin)) return next();
+      c.header('Access-Control-Allow-Origin', origin);
+    }
+    c.header('Access-Control-Expose-Headers', exposed);
+    return next();
+  };
 }
 
 export type App = ReturnType<typeof createApp>;

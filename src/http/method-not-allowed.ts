@@ -1,4 +1,3 @@
-import type { MiddlewareHandler } from 'hono';
 import { MethodNotAllowedError } from '../core/errors.ts';
 
 interface RouteEntry {
@@ -43,18 +42,22 @@ function allowedMethods(table: readonly PathMethods[], path: string): Set<string
 }
 
 /**
- * 405 with `Allow` for a method the path does not support, before authentication: a client
- * that sends `GET /images/upload` learns it must POST, instead of being told that "upload" is
- * not a UUID. The table is read from the router on first use, once every route is mounted.
+ * Which methods each path allows, read from the router (Hono's `app.routes`) on first use,
+ * once every route is mounted. Consulted only on the error paths (no route matched, or a
+ * route refused the request as a 400/404), never per request: a client that sends
+ * `GET /images/upload` learns it must POST instead of being told "upload" is not a UUID.
  */
-export function methodNotAllowed(routes: () => readonly RouteEntry[]): MiddlewareHandler {
-  let table: PathMethods[] | undefined;
-  return async (c, next) => {
-    table ??= pathTable(routes());
-    const allowed = allowedMethods(table, c.req.path);
-    if (allowed && !allowed.has(c.req.method)) {
-      throw new MethodNotAllowedError(c.req.method, c.req.path, [...allowed]);
-    }
-    await next();
-  };
+export class AllowedMethods {
+  private table: PathMethods[] | undefined;
+
+  constructor(private readonly routes: () => readonly RouteEntry[]) {}
+
+  /** A 405 for this request if its path exists with other methods only, else undefined. */
+  refuse(method: string, path: string): MethodNotAllowedError | undefined {
+    this.table ??= pathTable(this.routes());
+    const allowed = allowedMethods(this.table, path);
+    return allowed && !allowed.has(method)
+      ? new MethodNotAllowedError(method, path, [...allowed])
+      : undefined;
+  }
 }

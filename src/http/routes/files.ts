@@ -59,6 +59,9 @@ export function fileRoutes(deps: CoreDeps) {
       'Accept-Ranges': 'bytes',
       'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'private, max-age=300',
+      // CORS headers are added only for requests with an Origin; a browser must not reuse
+      // a copy cached from a plain navigation for a page's cross-origin fetch.
+      Vary: 'Origin',
       'Content-Security-Policy': "default-src 'none'",
     };
     const plan = planDownload((name) => c.req.header(name), file);
