@@ -1,5 +1,5 @@
 import fresh from 'fresh';
-import { combineRanges, parse } from 'range-parser';
+import parseRange from 'range-parser';
 import type { BlobInfo, ByteRange } from '../ports/blob-store.ts';
 
 /** How to answer a GET of a stored file, before any of its bytes are opened. */
@@ -40,16 +40,15 @@ function sameVersion(ifRange: string | undefined, etag: string, lastModified: st
 }
 
 function byteRange(header: string, size: number): DownloadPlan {
-  const parsed = parse(size, header);
+  const parsed = parseRange(size, header, { combine: true });
   // RFC 9110 §14.2 lets a server ignore a Range it cannot use: malformed, or another unit.
-  if (parsed.type !== 'bytes' || parsed.code & 1) return { status: 200 };
-  // Empty here means nothing requested lies inside the file; an empty file has nothing to
-  // cut, so it goes out whole rather than as an error.
-  if (parsed.ranges.length === 0) return size === 0 ? { status: 200 } : { status: 416 };
-  const ranges = combineRanges(parsed.ranges);
+  if (parsed === -2 || (parsed !== -1 && parsed.type !== 'bytes')) return { status: 200 };
+  // -1: nothing requested lies inside the file. An empty file has nothing to cut, so it goes
+  // out whole rather than as an error.
+  if (parsed === -1) return size === 0 ? { status: 200 } : { status: 416 };
   // One part only: multipart/byteranges costs a boundary format for a case image clients
   // (players, resumed downloads) do not use, and §14.2 allows answering the whole file.
-  const [only] = ranges;
-  if (ranges.length !== 1 || !only) return { status: 200 };
+  const [only] = parsed;
+  if (parsed.length !== 1 || !only) return { status: 200 };
   return { status: 206, range: { start: only.start, end: only.end } };
 }
