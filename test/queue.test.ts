@@ -200,7 +200,7 @@ describe('Retries and dead-lettering of a job that always fails', () => {
     // The fault is fixed; redriving reopens the image, its failed step pending again, and
     // the job now succeeds.
     failing = false;
-    expect(await redriveDeadLetters({ repo, queue, clock })).toBe(1);
+    expect(await redriveDeadLetters({ repo, deadLetters: queue, clock })).toBe(1);
     expect(await repo.getById(imageId)).toMatchObject({
       status: 'uploaded',
       steps: { thumbnail: 'pending', webp: 'pending', metadata: 'pending' },

@@ -24,10 +24,12 @@ describe('Function: sweepExpired', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'imgapi-sweep-'));
     db = openDatabase(join(dir, 'db.sqlite'));
+    const queue = new SqliteJobQueue(db, clock, 3);
     deps = {
       repo: new SqliteImageRepository(db),
       blobs: new FsBlobStore(join(dir, 'files')),
-      queue: new SqliteJobQueue(db, clock, 3),
+      queue,
+      deadLetters: queue,
       signer: new UrlSigner(Buffer.alloc(32), () => 'http://x'),
       clock,
       events: new InProcessImageEvents(),

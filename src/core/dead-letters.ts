@@ -8,10 +8,10 @@ import { stepsToRerun } from './image.ts';
  * pending so the next run starts clean.
  */
 export async function redriveDeadLetters(
-  deps: Pick<CoreDeps, 'repo' | 'queue' | 'clock' | 'onJobQueued'>,
+  deps: Pick<CoreDeps, 'repo' | 'deadLetters' | 'clock' | 'onJobQueued'>,
   ids?: string[],
 ): Promise<number> {
-  const letters = await deps.queue.listDeadLetters(10_000);
+  const letters = await deps.deadLetters.listDeadLetters(10_000);
   const wanted = ids && new Set(ids);
   const chosen = wanted ? letters.filter((letter) => wanted.has(letter.id)) : letters;
   for (const letter of chosen) {
@@ -22,7 +22,7 @@ export async function redriveDeadLetters(
       await deps.repo.reopen(image.imageId, deps.clock.now(), stepsToRerun(image.steps));
   }
   if (chosen.length === 0) return 0;
-  const redriven = await deps.queue.redrive(chosen.map((letter) => letter.id));
+  const redriven = await deps.deadLetters.redrive(chosen.map((letter) => letter.id));
   // Like an upload's enqueue: wake a local worker instead of waiting for its next poll.
   if (redriven > 0) deps.onJobQueued?.();
   return redriven;

@@ -2,7 +2,7 @@ import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ImageEvents } from '../ports/image-events.ts';
 import type { ImageRepository } from '../ports/image-repository.ts';
-import type { JobQueue } from '../ports/job-queue.ts';
+import type { DeadLetterQueue, JobQueue } from '../ports/job-queue.ts';
 import type { AnalysisName } from './analysis.ts';
 import type { UrlSigner } from './url-signer.ts';
 
@@ -21,6 +21,7 @@ export interface CoreDeps {
   repo: ImageRepository;
   blobs: BlobStore;
   queue: JobQueue;
+  deadLetters: DeadLetterQueue;
   signer: UrlSigner;
   clock: Clock;
   /** Wakes status long-polls when an image's job ends or it is deleted. */

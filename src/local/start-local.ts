@@ -61,6 +61,7 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
     repo: new SqliteImageRepository(db, versions),
     blobs,
     queue,
+    deadLetters: queue,
     signer: new UrlSigner(loadSigningSecret(dataDir, config.SIGNING_SECRET), () => baseUrl),
     clock,
     events,

@@ -36,7 +36,16 @@ export interface JobQueue {
   deadLetter(receiptHandle: string, reason: string): Promise<boolean>;
   /** Drops queued jobs for a deleted image (a no-op where the queue cannot, e.g. SQS: the job then finds no image). */
   deleteJobsFor(imageId: string): Promise<number>;
+}
+
+/**
+ * Administration of the dead-letter queue, apart from the queue itself: SQS lists a DLQ by
+ * receiving from it (and so only sees messages not already being looked at) and redrives by
+ * moving messages, while a SQL table simply selects and updates.
+ */
+export interface DeadLetterQueue {
+  /** Up to `limit` dead letters, oldest first where the store keeps order. */
   listDeadLetters(limit: number): Promise<DeadLetter[]>;
-  /** Moves dead letters back to the main queue with a fresh receive count. */
+  /** Moves these dead letters (all if no ids) back to the main queue with a fresh receive count. */
   redrive(ids?: string[]): Promise<number>;
 }

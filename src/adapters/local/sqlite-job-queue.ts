@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../ports/clock.ts';
-import type { DeadLetter, Job, JobQueue, ReceivedJob } from '../../ports/job-queue.ts';
+import type { DeadLetter, DeadLetterQueue, Job, JobQueue, ReceivedJob } from '../../ports/job-queue.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 
 interface JobRow {
@@ -20,7 +20,7 @@ const DLQ = 'dlq';
  * job (visibility timeout); a worker that dies simply lets the lease run out and the job
  * becomes visible again. Deliveries past `maxReceives` go to the dead-letter queue.
  */
-export class SqliteJobQueue implements JobQueue {
+export class SqliteJobQueue implements JobQueue, DeadLetterQueue {
   private readonly stmt;
 
   constructor(

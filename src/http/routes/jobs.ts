@@ -32,7 +32,7 @@ export function jobRoutes(deps: CoreDeps) {
       },
     }),
     async (c) => {
-      const letters = await deps.queue.listDeadLetters(1000);
+      const letters = await deps.deadLetters.listDeadLetters(1000);
       const deadLetters = letters.map((letter) => ({
         id: letter.id,
         name: letter.job.name,
