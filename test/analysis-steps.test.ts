@@ -7,6 +7,7 @@ import { SqliteImageRepository } from '../src/adapters/local/sqlite-image-reposi
 import { ANALYSES, type AnalysisName } from '../src/core/analysis.ts';
 import { ProcessingError } from '../src/core/errors.ts';
 import { stepsToRerun, visibleSteps } from '../src/core/image.ts';
+import { TRANSITIONS } from '../src/core/image-state.ts';
 import type { ImagePipeline } from '../src/core/pipeline.ts';
 import { type ProcessingDeps, runProcessImageJob } from '../src/core/processing.ts';
 import type { Analyzer } from '../src/ports/analyzer.ts';
@@ -144,7 +145,9 @@ describe('Analysis steps', () => {
     });
 
     failing = false;
-    expect(await deps.repo.reopen(imageId, Date.now(), stepsToRerun(failed.steps))).toBe(true);
+    expect(
+      await deps.repo.transition(imageId, TRANSITIONS.reopen(Date.now(), stepsToRerun(failed.steps))),
+    ).not.toBeNull();
     expect((await deps.repo.getById(imageId))?.steps).toMatchObject({ webp: 'pending', objects: 'pending' });
     expect(await run(1)).toMatchObject({ action: 'delete', result: 'completed' });
     const record = await deps.repo.getById(imageId);

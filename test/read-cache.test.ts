@@ -6,6 +6,7 @@ import { SharedImageVersions } from '../src/adapters/local/shared-image-versions
 import { openDatabase } from '../src/adapters/local/sqlite-database.ts';
 import { SqliteImageRepository } from '../src/adapters/local/sqlite-image-repository.ts';
 import { initialSteps } from '../src/core/image.ts';
+import { type StateChange, TRANSITIONS } from '../src/core/image-state.ts';
 import { scaledPhoto } from './helpers/images.ts';
 import { putBytes, startTestServer, type TestServer } from './helpers/server.ts';
 
@@ -135,15 +136,16 @@ describe('Shared image versions', () => {
     expect(await moved(create(other))).toEqual([false, true]);
     expect(await moved(() => writer.claimUpload(imageId, now))).toEqual(both);
     expect(await moved(() => writer.releaseUpload(imageId))).toEqual(both);
-    expect(await moved(() => writer.markUploaded(imageId, 10, now, now + 1000))).toEqual(both);
-    expect(await moved(() => writer.startProcessing(imageId, 1, now))).toEqual(both);
+    const step = (change: StateChange) => moved(() => writer.transition(imageId, change));
+    expect(await step(TRANSITIONS.markUploaded(10, now, now + 1000))).toEqual(both);
+    expect(await step(TRANSITIONS.startProcessing(1, now))).toEqual(both);
     expect(await moved(() => writer.updateStep(imageId, thumbnail, now))).toEqual(both);
-    expect(await moved(() => writer.scheduleRetry(imageId, 'again', now))).toEqual(both);
-    expect(await moved(() => writer.startProcessing(imageId, 2, now))).toEqual(both);
-    expect(await moved(() => writer.fail(imageId, { code: 'X', message: 'x' }, now, 'webp'))).toEqual(both);
-    expect(await moved(() => writer.reopen(imageId, now, ['webp']))).toEqual(both);
-    expect(await moved(() => writer.startProcessing(imageId, 1, now))).toEqual(both);
-    expect(await moved(() => writer.complete(imageId, now))).toEqual(both);
+    expect(await step(TRANSITIONS.scheduleRetry('again', now))).toEqual(both);
+    expect(await step(TRANSITIONS.startProcessing(2, now))).toEqual(both);
+    expect(await step(TRANSITIONS.fail({ code: 'X', message: 'x' }, now, 'webp'))).toEqual(both);
+    expect(await step(TRANSITIONS.reopen(now, ['webp']))).toEqual(both);
+    expect(await step(TRANSITIONS.startProcessing(1, now))).toEqual(both);
+    expect(await step(TRANSITIONS.complete(now))).toEqual(both);
     expect(await moved(() => writer.delete('t', imageId))).toEqual(both);
     // Reads move nothing.
     expect(await moved(() => writer.get('t', other))).toEqual([false, false]);

@@ -7,6 +7,7 @@ import { SqliteImageRepository } from '../src/adapters/local/sqlite-image-reposi
 import type { Analysis } from '../src/core/analysis.ts';
 import { searchTermsOf } from '../src/core/analyze-image.ts';
 import { initialSteps } from '../src/core/image.ts';
+import { TRANSITIONS } from '../src/core/image-state.ts';
 
 /** The search index behind GET /images?label=&object=&text=, on a real SQLite file. */
 describe('Search index (SQLite)', () => {
@@ -45,14 +46,14 @@ describe('Search index (SQLite)', () => {
       steps: initialSteps(['objects']),
       createdAt,
     });
-    await repo.markUploaded(imageId, 1, createdAt, createdAt + 1e9);
-    await repo.startProcessing(imageId, 1, createdAt);
+    await repo.transition(imageId, TRANSITIONS.markUploaded(1, createdAt, createdAt + 1e9));
+    await repo.transition(imageId, TRANSITIONS.startProcessing(1, createdAt));
     await repo.updateStep(
       imageId,
       { step: 'analysis', state: 'completed', analysis: a, terms: searchTermsOf(a) },
       createdAt,
     );
-    await repo.complete(imageId, createdAt);
+    await repo.transition(imageId, TRANSITIONS.complete(createdAt));
   }
   const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
   const ids = (rows: Array<{ imageId: string }>) => rows.map((r) => r.imageId);

@@ -10,6 +10,7 @@ import { SqliteJobQueue } from '../src/adapters/local/sqlite-job-queue.ts';
 import { requeueStrandedUploads } from '../src/adapters/local/stranded-uploads.ts';
 import type { CoreDeps } from '../src/core/deps.ts';
 import { initialSteps, storageKey } from '../src/core/image.ts';
+import { TRANSITIONS } from '../src/core/image-state.ts';
 import { sweepExpired } from '../src/core/sweeper.ts';
 import { UrlSigner } from '../src/core/url-signer.ts';
 
@@ -57,7 +58,10 @@ describe('Function: sweepExpired', () => {
       createdAt: clock.now(),
     });
     await deps.blobs.write(storageKey('t', imageId, 'original'), Buffer.from('x'));
-    await deps.repo.markUploaded(imageId, 1, clock.now(), clock.now() + retentionDays * DAY);
+    await deps.repo.transition(
+      imageId,
+      TRANSITIONS.markUploaded(1, clock.now(), clock.now() + retentionDays * DAY),
+    );
     await deps.queue.send({ name: 'process-image', data: { tenant: 't', imageId } });
   }
 
@@ -100,7 +104,7 @@ describe('Function: sweepExpired', () => {
       steps: initialSteps([]),
       createdAt: clock.now(),
     });
-    await deps.repo.markUploaded('lost', 1, clock.now(), clock.now() + DAY);
+    await deps.repo.transition('lost', TRANSITIONS.markUploaded(1, clock.now(), clock.now() + DAY));
     expect(await requeueStrandedUploads(db, deps.queue, clock.now() + 1)).toBe(1);
     expect(await requeueStrandedUploads(db, deps.queue, clock.now() + 1)).toBe(0);
     const jobs = await deps.queue.receive({ max: 10, visibilityTimeoutSeconds: 1 });

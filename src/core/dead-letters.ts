@@ -1,5 +1,6 @@
 import type { CoreDeps } from './deps.ts';
 import { stepsToRerun } from './image.ts';
+import { TRANSITIONS } from './image-state.ts';
 
 /**
  * Sends dead-lettered jobs back to the main queue once the fault behind them is fixed.
@@ -19,7 +20,10 @@ export async function redriveDeadLetters(
     // for the conditional write that follows.
     const image = await deps.repo.getById(letter.job.data.imageId);
     if (image?.status === 'failed')
-      await deps.repo.reopen(image.imageId, deps.clock.now(), stepsToRerun(image.steps));
+      await deps.repo.transition(
+        image.imageId,
+        TRANSITIONS.reopen(deps.clock.now(), stepsToRerun(image.steps)),
+      );
   }
   if (chosen.length === 0) return 0;
   const redriven = await deps.deadLetters.redrive(chosen.map((letter) => letter.id));

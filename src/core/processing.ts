@@ -5,6 +5,7 @@ import type { ImageRepository, StepUpdate } from '../ports/image-repository.ts';
 import { analyzeImage } from './analyze-image.ts';
 import { ImageGoneError, ProcessingError } from './errors.ts';
 import { type ImageRecord, imagePrefix, requestedAnalyses, type StepName, storageKey } from './image.ts';
+import { TRANSITIONS } from './image-state.ts';
 import type { ImagePipeline } from './pipeline.ts';
 
 export interface ProcessingDeps {
@@ -34,7 +35,10 @@ export async function runProcessImageJob(
   job: { tenant: string; imageId: string },
   attempt: number,
 ): Promise<JobOutcome> {
-  const record = await deps.repo.startProcessing(job.imageId, attempt, deps.clock.now());
+  const record = await deps.repo.transition(
+    job.imageId,
+    TRANSITIONS.startProcessing(attempt, deps.clock.now()),
+  );
   if (!record) return { action: 'delete', result: 'skipped' };
   const running: RunningStep = { step: null };
   try {
@@ -71,10 +75,11 @@ async function failureOutcome(
   if (failure.retryable && attempt < deps.maxAttempts) {
     const delaySeconds = backoffSeconds(attempt, deps.retryBaseDelayMs);
     const message = `Attempt ${attempt} of ${deps.maxAttempts} failed (${failure.code}); retrying in ${delaySeconds.toFixed(1)} s`;
-    await deps.repo.scheduleRetry(record.imageId, message, now);
+    await deps.repo.transition(record.imageId, TRANSITIONS.scheduleRetry(message, now));
     return { action: 'retry', delaySeconds, reason: `${failure.code}: ${failure.message}` };
   }
-  await deps.repo.fail(record.imageId, { code: failure.code, message: failure.message }, now, step);
+  const reason = { code: failure.code, message: failure.message };
+  await deps.repo.transition(record.imageId, TRANSITIONS.fail(reason, now, step));
   if (!failure.retryable) return { action: 'delete', result: 'failed' };
   return { action: 'dead-letter', reason: `${failure.code}: ${failure.message} (after ${attempt} attempts)` };
 }
@@ -175,7 +180,8 @@ async function processImage(
       running.step = null;
     }
 
-    if (!(await repo.complete(record.imageId, clock.now()))) throw new ImageGoneError(record.imageId);
+    if (!(await repo.transition(record.imageId, TRANSITIONS.complete(clock.now()))))
+      throw new ImageGoneError(record.imageId);
     return stepMs;
   } finally {
     await original.release();

@@ -11,6 +11,7 @@ import {
   ValidationError,
 } from './errors.ts';
 import { type ImageRecord, type ImageType, imagePrefix, initialSteps, storageKey } from './image.ts';
+import { TRANSITIONS } from './image-state.ts';
 import { UploadGuard } from './upload-guard.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -112,7 +113,7 @@ export async function receiveUpload(deps: CoreDeps, upload: IncomingUpload): Pro
 
   const now = deps.clock.now();
   const expiresAt = now + deps.settings.retentionDays * DAY_MS;
-  if (!(await deps.repo.markUploaded(imageId, size, now, expiresAt))) {
+  if (!(await deps.repo.transition(imageId, TRANSITIONS.markUploaded(size, now, expiresAt)))) {
     // Deleted while the bytes were arriving: leave nothing behind.
     await deps.blobs.deletePrefix(imagePrefix(record.tenant, imageId));
     throw new NotFoundError(`Image ${imageId} not found`);

@@ -1,7 +1,6 @@
 import type { Analysis } from '../core/analysis.ts';
 import type { SearchTerms } from '../core/analyze-image.ts';
 import type {
-  ImageErrorInfo,
   ImageMetadata,
   ImageRecord,
   ImageStatus,
@@ -13,6 +12,7 @@ import type {
   Steps,
   Variant,
 } from '../core/image.ts';
+import type { StateChange } from '../core/image-state.ts';
 
 export interface NewImage {
   imageId: string;
@@ -63,26 +63,15 @@ export interface ImageRepository {
   /** pending → (claimed): one upload at a time per URL. */
   claimUpload(imageId: string, now: number): Promise<boolean>;
   releaseUpload(imageId: string): Promise<void>;
-  /** pending → uploaded, with the stored size and retention deadline. */
-  markUploaded(imageId: string, size: number, now: number, expiresAt: number): Promise<boolean>;
-  /** uploaded|processing → processing, only for a newer delivery (attempt) than the last one. */
-  startProcessing(imageId: string, attempt: number, now: number): Promise<ImageRecord | null>;
+  /**
+   * Applies one transition of the state machine (src/core/image-state.ts) as a single
+   * conditional write: only if the stored status is in `change.from` (and, when given, the
+   * stored attempts are below `change.attemptsBelow`). Returns the record as written, or null
+   * when the condition did not hold or the image is gone.
+   */
+  transition(imageId: string, change: StateChange): Promise<ImageRecord | null>;
   /** Records one finished step; false if the image is gone or no longer processing. */
   updateStep(imageId: string, update: StepUpdate, now: number): Promise<boolean>;
-  complete(imageId: string, now: number): Promise<boolean>;
-  /** processing → uploaded: the queue will deliver the job again. */
-  scheduleRetry(imageId: string, message: string, now: number): Promise<boolean>;
-  /**
-   * uploaded|processing → failed, with the reason. `step`, the step that was running (null
-   * if none was), is marked failed in the same conditional write; the other steps are left
-   * as they are (clients see those never reached as skipped: visibleSteps).
-   */
-  fail(imageId: string, error: ImageErrorInfo, now: number, step: StepName | null): Promise<boolean>;
-  /**
-   * failed → uploaded with attempts reset and `steps` (those the failed run left failed or
-   * processing: stepsToRerun) back to pending, for a dead-lettered job that is redriven.
-   */
-  reopen(imageId: string, now: number, steps: readonly StepName[]): Promise<boolean>;
 
   /** Images whose retention ran out, and pending uploads nobody completed. */
   findExpired(

@@ -4,6 +4,7 @@ import type { SqliteDatabase } from '../../src/adapters/local/sqlite-database.ts
 import { SqliteImageRepository } from '../../src/adapters/local/sqlite-image-repository.ts';
 import type { AnalysisName } from '../../src/core/analysis.ts';
 import { initialSteps, storageKey } from '../../src/core/image.ts';
+import { TRANSITIONS } from '../../src/core/image-state.ts';
 import type { ProcessingDeps } from '../../src/core/processing.ts';
 import { SharpPipeline } from '../../src/core/sharp-pipeline.ts';
 import type { BlobStore } from '../../src/ports/blob-store.ts';
@@ -24,7 +25,7 @@ export async function seedUploadedImage(
     createdAt: now,
   });
   await deps.blobs.write(storageKey(tenant, imageId, 'original'), image.bytes);
-  await deps.repo.markUploaded(imageId, image.bytes.length, now, now + 1e9);
+  await deps.repo.transition(imageId, TRANSITIONS.markUploaded(image.bytes.length, now, now + 1e9));
 }
 
 /** Processing wired as a worker thread wires it (real SQLite, files and sharp), on `db`. */

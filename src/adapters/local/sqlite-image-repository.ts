@@ -5,11 +5,11 @@ import {
   type ImageStatus,
   type ImageSummary,
   type ImageType,
-  type StepName,
   type Steps,
   type Variant,
   withAllSteps,
 } from '../../core/image.ts';
+import type { StateChange, TransitionField } from '../../core/image-state.ts';
 import type { ImageRepository, ListQuery, NewImage, StepUpdate } from '../../ports/image-repository.ts';
 import type { ImageVersions } from '../../ports/image-versions.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
@@ -122,6 +122,53 @@ function listSql(query: ListQuery): string {
     ORDER BY ${by}.created_at DESC, ${by}.image_id DESC LIMIT @limit`;
 }
 
+/** The column each transition field is stored in. */
+const TRANSITION_COLUMNS: Record<TransitionField, string> = {
+  size: 'size',
+  attempts: 'attempts',
+  message: 'message',
+  error: 'error',
+  uploadedAt: 'uploaded_at',
+  startedAt: 'started_at',
+  processedAt: 'processed_at',
+  updatedAt: 'updated_at',
+  expiresAt: 'expires_at',
+};
+
+/**
+ * One conditional UPDATE for a state-machine transition. The SQL depends only on the shape
+ * of the change (which fields, how many steps and from-states), so it is prepared once per
+ * shape; the values are parameters.
+ */
+function transitionSql(change: StateChange): { sql: string; params: Record<string, unknown> } {
+  const params: Record<string, unknown> = { to: change.to };
+  const sets = ['status = @to'];
+  for (const [field, value] of Object.entries(change.set) as [TransitionField, unknown][]) {
+    sets.push(`${TRANSITION_COLUMNS[field]} = @${field}`);
+    params[field] = field === 'error' && value !== null ? JSON.stringify(value) : value;
+  }
+  const steps = Object.entries(change.steps ?? {});
+  if (steps.length > 0) {
+    const paths = steps.map((_, i) => `'$.' || @step${i}, @state${i}`).join(', ');
+    sets.push(`steps = json_set(steps, ${paths})`);
+    steps.forEach(([step, state], i) => {
+      params[`step${i}`] = step;
+      params[`state${i}`] = state;
+    });
+  }
+  // An upload claim only means something while the image is pending.
+  if (change.from.includes('pending')) sets.push('upload_claimed_at = NULL');
+  const where = ['image_id = @imageId', `status IN (${change.from.map((_, i) => `@from${i}`).join(', ')})`];
+  change.from.forEach((status, i) => {
+    params[`from${i}`] = status;
+  });
+  if (change.attemptsBelow !== undefined) {
+    where.push('attempts < @attemptsBelow');
+    params.attemptsBelow = change.attemptsBelow;
+  }
+  return { sql: `UPDATE images SET ${sets.join(', ')} WHERE ${where.join(' AND ')} RETURNING *`, params };
+}
+
 /**
  * Image records in SQLite; statements are prepared once per connection. Every write runs
  * inside the image's version bracket (when versions are given), which read caches check.
@@ -149,38 +196,6 @@ export class SqliteImageRepository implements ImageRepository {
       ),
       release: db.prepare<[string]>(
         `UPDATE images SET upload_claimed_at = NULL WHERE image_id = ? AND status = 'pending'`,
-      ),
-      uploaded: db.prepare<[number, number, number, number, string]>(
-        `UPDATE images SET status = 'uploaded', size = ?, uploaded_at = ?, updated_at = ?, expires_at = ?,
-           upload_claimed_at = NULL, message = 'Queued for processing'
-         WHERE image_id = ? AND status = 'pending'`,
-      ),
-      start: db.prepare<[number, number, number, string, number]>(
-        `UPDATE images SET status = 'processing', attempts = ?, started_at = ?, updated_at = ?,
-           message = 'Processing', error = NULL
-         WHERE image_id = ? AND status IN ('uploaded', 'processing') AND attempts < ? RETURNING *`,
-      ),
-      complete: db.prepare<[number, number, string]>(
-        `UPDATE images SET status = 'completed', processed_at = ?, updated_at = ?, message = 'Processing complete'
-         WHERE image_id = ? AND status = 'processing'`,
-      ),
-      retry: db.prepare<[string, number, string]>(
-        `UPDATE images SET status = 'uploaded', message = ?, updated_at = ? WHERE image_id = ? AND status = 'processing'`,
-      ),
-      fail: db.prepare<
-        [{ error: string; message: string; now: number; step: string | null; imageId: string }]
-      >(
-        `UPDATE images SET status = 'failed', error = @error, message = @message, updated_at = @now,
-           steps = CASE WHEN @step IS NULL THEN steps ELSE json_set(steps, '$.' || @step, 'failed') END
-         WHERE image_id = @imageId AND status IN ('uploaded', 'processing')`,
-      ),
-      // `rerun` is a JSON array of step names; the other steps keep their state.
-      reopen: db.prepare<[{ now: number; rerun: string; imageId: string }]>(
-        `UPDATE images SET status = 'uploaded', attempts = 0, error = NULL, updated_at = @now,
-           message = 'Queued for processing again (redriven)',
-           steps = (SELECT json_group_object(s.key, CASE WHEN s.key IN (SELECT value FROM json_each(@rerun))
-                      THEN 'pending' ELSE s.value END) FROM json_each(images.steps) s)
-         WHERE image_id = @imageId AND status = 'failed'`,
       ),
       expired: db.prepare<[number, number, number], { tenant: string; image_id: string }>(
         `SELECT tenant, image_id FROM images WHERE expires_at IS NOT NULL AND expires_at <= ?
@@ -263,14 +278,9 @@ export class SqliteImageRepository implements ImageRepository {
     this.write(imageId, () => this.stmt.release.run(imageId));
   }
 
-  async markUploaded(imageId: string, size: number, now: number, expiresAt: number): Promise<boolean> {
-    return (
-      this.write(imageId, () => this.stmt.uploaded.run(size, now, now, expiresAt, imageId)).changes === 1
-    );
-  }
-
-  async startProcessing(imageId: string, attempt: number, now: number): Promise<ImageRecord | null> {
-    const row = this.write(imageId, () => this.stmt.start.get(attempt, now, now, imageId, attempt)) as
+  async transition(imageId: string, change: StateChange): Promise<ImageRecord | null> {
+    const { sql, params } = transitionSql(change);
+    const row = this.write(imageId, () => this.prepared(sql).get({ ...params, imageId })) as
       | ImageRow
       | undefined;
     return row ? toRecord(row) : null;
@@ -315,28 +325,6 @@ export class SqliteImageRepository implements ImageRepository {
     }
     this.stmt.clearText.run(imageId);
     if (terms.text) this.stmt.addText.run(terms.text, imageId);
-  }
-
-  async complete(imageId: string, now: number): Promise<boolean> {
-    return this.write(imageId, () => this.stmt.complete.run(now, now, imageId)).changes === 1;
-  }
-
-  async scheduleRetry(imageId: string, message: string, now: number): Promise<boolean> {
-    return this.write(imageId, () => this.stmt.retry.run(message, now, imageId)).changes === 1;
-  }
-
-  async fail(imageId: string, error: ImageErrorInfo, now: number, step: StepName | null): Promise<boolean> {
-    const message = `Failed: ${error.message}`;
-    return (
-      this.write(imageId, () =>
-        this.stmt.fail.run({ error: JSON.stringify(error), message, now, step, imageId }),
-      ).changes === 1
-    );
-  }
-
-  async reopen(imageId: string, now: number, steps: readonly StepName[]): Promise<boolean> {
-    const rerun = JSON.stringify(steps);
-    return this.write(imageId, () => this.stmt.reopen.run({ now, rerun, imageId })).changes === 1;
   }
 
   async findExpired(now: number, pendingCreatedBefore: number, limit: number) {
