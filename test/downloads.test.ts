@@ -234,12 +234,7 @@ describe('Signed download URLs: conditional and range requests', () => {
   it('refuses to stream a file replaced after its headers were decided', async () => {
     const imageId = await server.api.upload(photo);
     await server.api.waitFor(imageId, ['completed']);
-    const { searchParams } = new URL((await server.api.get(`/images/${imageId}`)).body.downloadUrl);
-    const query = {
-      expires: searchParams.get('expires') ?? '',
-      signature: searchParams.get('signature') ?? '',
-    };
-    const file = await findVariant(server.core, imageId, 'original', query);
+    const file = await findVariant(server.core, imageId, 'original');
     expect(file.size).toBe(size);
     const { tenant } = (await server.core.repo.getById(imageId)) as { tenant: string };
     await server.core.blobs.write(storageKey(tenant, imageId, 'original'), photo.subarray(0, 100));

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsBlobStore } from '../src/adapters/local/fs-blob-store.ts';
+import { HmacSignedUrls } from '../src/adapters/local/hmac-signed-urls.ts';
 import { InProcessImageEvents } from '../src/adapters/local/in-process-image-events.ts';
 import { openDatabase, type SqliteDatabase } from '../src/adapters/local/sqlite-database.ts';
 import { SqliteImageRepository } from '../src/adapters/local/sqlite-image-repository.ts';
@@ -12,7 +13,6 @@ import type { CoreDeps } from '../src/core/deps.ts';
 import { initialSteps, storageKey } from '../src/core/image.ts';
 import { TRANSITIONS } from '../src/core/image-state.ts';
 import { sweepExpired } from '../src/core/sweeper.ts';
-import { UrlSigner } from '../src/core/url-signer.ts';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -31,7 +31,7 @@ describe('Function: sweepExpired', () => {
       blobs: new FsBlobStore(join(dir, 'files')),
       queue,
       deadLetters: queue,
-      signer: new UrlSigner(Buffer.alloc(32), () => 'http://x'),
+      urls: new HmacSignedUrls(Buffer.alloc(32), () => 'http://x'),
       clock,
       events: new InProcessImageEvents(),
       settings: {

@@ -53,7 +53,7 @@ describe('Signed upload URLs', () => {
   it('rejects an expired URL with 403', async () => {
     const { imageId } = await newUpload();
     const past = Math.floor(Date.now() / 1000) - 1;
-    const expired = server.core.signer.uploadUrl(imageId, past);
+    const expired = server.signedUrls.uploadUrl(imageId, past);
     expect(await errorOf(await putBytes(expired, photo, 'image/jpeg'))).toMatchObject({
       status: 403,
       code: 'EXPIRED_SIGNATURE',

@@ -3,8 +3,8 @@ import type { Clock } from '../ports/clock.ts';
 import type { ImageEvents } from '../ports/image-events.ts';
 import type { ImageRepository } from '../ports/image-repository.ts';
 import type { DeadLetterQueue, JobQueue } from '../ports/job-queue.ts';
+import type { SignedUrls } from '../ports/signed-urls.ts';
 import type { AnalysisName } from './analysis.ts';
-import type { UrlSigner } from './url-signer.ts';
 
 /** The settings use cases need, already validated by the config module. */
 export interface CoreSettings {
@@ -22,7 +22,8 @@ export interface CoreDeps {
   blobs: BlobStore;
   queue: JobQueue;
   deadLetters: DeadLetterQueue;
-  signer: UrlSigner;
+  /** Upload and download URLs: our own signed routes locally, S3 presigned on AWS. */
+  urls: SignedUrls;
   clock: Clock;
   /** Wakes status long-polls when an image's job ends or it is deleted. */
   events: ImageEvents;

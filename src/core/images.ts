@@ -3,7 +3,7 @@ import type { BlobInfo, ByteRange } from '../ports/blob-store.ts';
 import type { ListQuery } from '../ports/image-repository.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { CoreDeps } from './deps.ts';
-import { FileChangedError, ForbiddenError, NotFoundError } from './errors.ts';
+import { FileChangedError, NotFoundError } from './errors.ts';
 import {
   type ImageRecord,
   type ImageSummary,
@@ -13,7 +13,7 @@ import {
   type Variant,
   variantContentType,
 } from './image.ts';
-import { downloadExpiry } from './url-signer.ts';
+import { downloadExpiry } from './url-expiry.ts';
 
 export interface ImagePage {
   images: ImageSummary[];
@@ -77,14 +77,20 @@ export async function deleteImage(deps: CoreDeps, tenant: string, imageId: strin
 }
 
 /** Signed download URL for a stored variant, or null while it does not exist yet. */
-export function variantUrl(
+export async function variantUrl(
   deps: CoreDeps,
-  record: Pick<ImageRecord, 'imageId' | 'status' | 'variants'>,
+  record: Pick<ImageRecord, 'imageId' | 'tenant' | 'status' | 'variants' | 'fileType'>,
   variant: Variant,
-): string | null {
+): Promise<string | null> {
   if (variant === 'original' ? record.status === 'pending' : !record.variants.includes(variant)) return null;
   const expires = downloadExpiry(deps.clock.now(), deps.settings.downloadUrlTtlSeconds);
-  return deps.signer.downloadUrl(record.imageId, variant, expires);
+  const object = {
+    imageId: record.imageId,
+    variant,
+    key: storageKey(record.tenant, record.imageId, variant),
+    contentType: variantContentType(variant, record.fileType),
+  };
+  return deps.urls.download(object, expires);
 }
 
 export interface VariantFile extends BlobInfo {
@@ -94,20 +100,11 @@ export interface VariantFile extends BlobInfo {
 }
 
 /**
- * Serves a signed download URL: 403 for a bad or expired signature, 404 once deleted. Finds
- * the file without opening it, so answers without a body (304, 416, HEAD) hold no file open.
+ * A stored original or variant for a download URL the caller has verified; 404 once
+ * deleted. Finds the file without opening it, so answers without a body (304, 416, HEAD)
+ * hold no file open.
  */
-export async function findVariant(
-  deps: CoreDeps,
-  imageId: string,
-  variant: Variant,
-  query: { expires?: string; signature?: string },
-): Promise<VariantFile> {
-  const check = deps.signer.verify('GET', `/files/${imageId}/${variant}`, query, deps.clock.now());
-  if (check === 'invalid')
-    throw new ForbiddenError('signature: the download URL signature is invalid', 'INVALID_SIGNATURE');
-  if (check === 'expired')
-    throw new ForbiddenError('expires: the download URL has expired', 'EXPIRED_SIGNATURE');
+export async function findVariant(deps: CoreDeps, imageId: string, variant: Variant): Promise<VariantFile> {
   const record = await deps.repo.getById(imageId);
   const key = record ? storageKey(record.tenant, imageId, variant) : null;
   const info = key ? await deps.blobs.stat(key) : null;

@@ -3,8 +3,8 @@ import { Readable } from 'node:stream';
 import type { AnalysisName } from './analysis.ts';
 import type { CoreDeps } from './deps.ts';
 import {
+  type AppError,
   ConflictError,
-  ForbiddenError,
   NotFoundError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
@@ -12,6 +12,7 @@ import {
 } from './errors.ts';
 import { type ImageRecord, type ImageType, imagePrefix, initialSteps, storageKey } from './image.ts';
 import { TRANSITIONS } from './image-state.ts';
+import { SNIFF_BYTES, sniffImageType } from './magic-bytes.ts';
 import { UploadGuard } from './upload-guard.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -47,13 +48,98 @@ export async function createUpload(
     createdAt: now,
   });
   const ttl = deps.settings.uploadUrlTtlSeconds;
-  const expires = Math.floor(now / 1000) + ttl;
-  return { imageId, uploadUrl: deps.signer.uploadUrl(imageId, expires), expiresIn: ttl };
+  const key = storageKey(tenant, imageId, 'original');
+  const uploadUrl = await deps.urls.upload(
+    { imageId, key, contentType: input.fileType },
+    Math.floor(now / 1000) + ttl,
+  );
+  return { imageId, uploadUrl, expiresIn: ttl };
+}
+
+/** What the store says about an original that has just arrived. */
+export interface StoredOriginal {
+  size: number;
+  /** The Content-Type it was stored with, where the store keeps one. */
+  contentType?: string | undefined;
+}
+
+/**
+ * The bytes of an upload are stored: checks them (size, declared type, magic number), marks
+ * the image uploaded and enqueues its processing. Both homes call this: the local PUT route
+ * once it has streamed the body to disk, the AWS processor when S3 reports the object. On
+ * AWS the bytes reach S3 before anything can check them, so a refused original is deleted
+ * and the image fails with the same code the local PUT answers with. Returns null when the
+ * image is not pending (a repeated S3 event, or an upload that came too late), an AppError
+ * describing a refusal otherwise thrown.
+ */
+export async function completeUpload(
+  deps: CoreDeps,
+  imageId: string,
+  stored: StoredOriginal,
+): Promise<ImageRecord | null> {
+  const record = await deps.repo.getById(imageId);
+  if (record?.status !== 'pending') return null;
+  const key = storageKey(record.tenant, imageId, 'original');
+  const refusal = await checkOriginal(deps, record, key, stored);
+  const now = deps.clock.now();
+  if (refusal) {
+    await deps.blobs.deletePrefix(imagePrefix(record.tenant, imageId));
+    await deps.repo.transition(
+      imageId,
+      TRANSITIONS.fail({ code: refusal.code, message: refusal.message }, now, null),
+    );
+    throw refusal;
+  }
+  const expiresAt = now + deps.settings.retentionDays * DAY_MS;
+  const uploaded = await deps.repo.transition(imageId, TRANSITIONS.markUploaded(stored.size, now, expiresAt));
+  if (!uploaded) {
+    // Deleted while the bytes were arriving: leave nothing behind.
+    await deps.blobs.deletePrefix(imagePrefix(record.tenant, imageId));
+    throw new NotFoundError(`Image ${imageId} not found`);
+  }
+  await deps.queue.send({ name: 'process-image', data: { tenant: record.tenant, imageId } });
+  deps.onJobQueued?.();
+  return uploaded;
+}
+
+/** Why a stored original cannot be processed, with the codes the local PUT answers with; null if it can. */
+async function checkOriginal(
+  deps: CoreDeps,
+  record: ImageRecord,
+  key: string,
+  stored: StoredOriginal,
+): Promise<AppError | null> {
+  const max = deps.settings.maxUploadBytes;
+  if (stored.size === 0) return new ValidationError('body: the upload is empty', 'EMPTY_UPLOAD');
+  if (stored.size > max)
+    return new PayloadTooLargeError(`Upload of ${stored.size} bytes exceeds MAX_UPLOAD_BYTES (${max} bytes)`);
+  const declared = stored.contentType?.split(';')[0]?.trim().toLowerCase();
+  if (declared !== undefined && declared !== record.fileType)
+    return new UnsupportedMediaTypeError(
+      `Content-Type: expected ${record.fileType} (as signed) but received ${declared}`,
+      'CONTENT_TYPE_MISMATCH',
+    );
+  const head = await readHead(deps, key);
+  const actual = head ? sniffImageType(head) : null;
+  if (actual !== record.fileType)
+    return new UnsupportedMediaTypeError(
+      `body: expected ${record.fileType} bytes but received ${actual ?? 'an unrecognised format'}`,
+      'CONTENT_MISMATCH',
+    );
+  return null;
+}
+
+/** The first bytes of a stored object, enough to recognise its type. */
+async function readHead(deps: CoreDeps, key: string): Promise<Buffer | null> {
+  const blob = await deps.blobs.read(key, { start: 0, end: SNIFF_BYTES - 1 });
+  if (!blob) return null;
+  const chunks: Buffer[] = [];
+  for await (const chunk of blob.body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 export interface IncomingUpload {
   imageId: string;
-  query: { expires?: string; signature?: string };
   contentType: string | undefined;
   contentLength: number | undefined;
   /**
@@ -64,18 +150,13 @@ export interface IncomingUpload {
 }
 
 /**
- * Receives the bytes for a signed upload URL: verifies the signature and expiry, the
- * declared type, the size (while streaming) and the magic number, stores the original
- * atomically and enqueues processing. A rejected transfer does not use up the URL.
+ * The local home's upload, after its route has verified the URL's signature: checks the
+ * declared type and length, streams the body to the store while enforcing the size limit and
+ * the magic number (so a bad upload is cut off, not stored), then completes it. A rejected
+ * transfer does not use up the URL.
  */
 export async function receiveUpload(deps: CoreDeps, upload: IncomingUpload): Promise<ImageRecord> {
   const { imageId } = upload;
-  const check = deps.signer.verify('PUT', `/uploads/${imageId}`, upload.query, deps.clock.now());
-  if (check === 'invalid')
-    throw new ForbiddenError('signature: the upload URL signature is invalid', 'INVALID_SIGNATURE');
-  if (check === 'expired')
-    throw new ForbiddenError('expires: the upload URL has expired', 'EXPIRED_SIGNATURE');
-
   const record = await deps.repo.getById(imageId);
   if (!record) throw new NotFoundError(`Image ${imageId} not found`);
   if (record.status !== 'pending')
@@ -110,15 +191,12 @@ export async function receiveUpload(deps: CoreDeps, upload: IncomingUpload): Pro
     await deps.repo.releaseUpload(imageId);
     throw error;
   }
-
-  const now = deps.clock.now();
-  const expiresAt = now + deps.settings.retentionDays * DAY_MS;
-  if (!(await deps.repo.transition(imageId, TRANSITIONS.markUploaded(size, now, expiresAt)))) {
-    // Deleted while the bytes were arriving: leave nothing behind.
+  // The guard has checked what completeUpload checks again; the claim kept the image
+  // pending, unless it was deleted while the bytes were arriving: then leave nothing behind.
+  const completed = await completeUpload(deps, imageId, { size, contentType: mediaType });
+  if (!completed) {
     await deps.blobs.deletePrefix(imagePrefix(record.tenant, imageId));
     throw new NotFoundError(`Image ${imageId} not found`);
   }
-  await deps.queue.send({ name: 'process-image', data: { tenant: record.tenant, imageId } });
-  deps.onJobQueued?.();
-  return (await deps.repo.getById(imageId)) as ImageRecord;
+  return completed;
 }

@@ -7,6 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
+import type { HmacSignedUrls } from '../adapters/local/hmac-signed-urls.ts';
 import type { CoreDeps } from '../core/deps.ts';
 import {
   AppError,
@@ -36,6 +37,8 @@ export interface AppDeps {
   /** Image and list bodies reused until the image changes; see ResponseCache. */
   readCache: ResponseCache;
   keyDefaults: KeyDefaults;
+  /** The local home's signer: mounts the /uploads and /files routes its URLs point at. */
+  localFiles?: HmacSignedUrls;
   /** Where clients reach this API (PUBLIC_URL, or the address it listens on). */
   publicUrl: () => string;
   /** Origins browsers may call from: `*`, or a list (empty: no CORS headers at all). */
@@ -138,14 +141,14 @@ export function createApp(deps: AppDeps) {
   app.route('/', imageRoutes(deps.core, deps.readCache));
   app.route('/', keyRoutes(deps.keys, deps.core.clock, deps.keyDefaults));
   app.route('/', jobRoutes(deps.core));
-  app.route('/', fileRoutes(deps.core));
+  if (deps.localFiles) app.route('/', fileRoutes(deps.core, deps.localFiles));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'apiKey',
     in: 'header',
     name: 'x-api-key',
   });
-  documentRawRoutes(app.openAPIRegistry);
+  if (deps.localFiles) documentRawRoutes(app.openAPIRegistry);
   app.doc31('/openapi.json', () => ({
     openapi: '3.1.0',
     info: {

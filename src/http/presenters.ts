@@ -4,16 +4,17 @@ import { variantUrl } from '../core/images.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-function thumbnails(deps: CoreDeps, record: ImageSummary) {
-  return {
-    small: variantUrl(deps, record, 'thumb-small'),
-    medium: variantUrl(deps, record, 'thumb-medium'),
-    large: variantUrl(deps, record, 'thumb-large'),
-  };
+async function thumbnails(deps: CoreDeps, record: ImageSummary) {
+  const [small, medium, large] = await Promise.all([
+    variantUrl(deps, record, 'thumb-small'),
+    variantUrl(deps, record, 'thumb-medium'),
+    variantUrl(deps, record, 'thumb-large'),
+  ]);
+  return { small, medium, large };
 }
 
 /** One item of `GET /images`: the fields every representation shares. */
-export function presentListItem(deps: CoreDeps, record: ImageSummary) {
+export async function presentListItem(deps: CoreDeps, record: ImageSummary) {
   return {
     imageId: record.imageId,
     fileName: record.fileName,
@@ -21,16 +22,21 @@ export function presentListItem(deps: CoreDeps, record: ImageSummary) {
     size: record.size,
     status: record.status,
     uploadedAt: iso(record.uploadedAt),
-    thumbnails: thumbnails(deps, record),
+    thumbnails: await thumbnails(deps, record),
   };
 }
 
 /** `GET /images/{imageId}`. */
-export function presentImage(deps: CoreDeps, record: ImageRecord) {
+export async function presentImage(deps: CoreDeps, record: ImageRecord) {
+  const [item, downloadUrl, webpUrl] = await Promise.all([
+    presentListItem(deps, record),
+    variantUrl(deps, record, 'original'),
+    variantUrl(deps, record, 'webp'),
+  ]);
   return {
-    ...presentListItem(deps, record),
-    downloadUrl: variantUrl(deps, record, 'original'),
-    webpUrl: variantUrl(deps, record, 'webp'),
+    ...item,
+    downloadUrl,
+    webpUrl,
     metadata: record.metadata,
     placeholder: record.placeholder,
     analysis: record.analysis,

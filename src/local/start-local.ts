@@ -7,6 +7,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { Piscina } from 'piscina';
 import { FsBlobStore } from '../adapters/local/fs-blob-store.ts';
+import { HmacSignedUrls } from '../adapters/local/hmac-signed-urls.ts';
 import { InProcessImageEvents } from '../adapters/local/in-process-image-events.ts';
 import { SharedImageVersions } from '../adapters/local/shared-image-versions.ts';
 import { openDatabase } from '../adapters/local/sqlite-database.ts';
@@ -19,7 +20,6 @@ import type { CoreDeps } from '../core/deps.ts';
 import type { JobOutcome } from '../core/processing.ts';
 import { sweepExpired } from '../core/sweeper.ts';
 import { TokenBuckets } from '../core/token-bucket.ts';
-import { UrlSigner } from '../core/url-signer.ts';
 import { type App, createApp } from '../http/app.ts';
 import { ResponseCache } from '../http/response-cache.ts';
 import { systemClock } from '../ports/clock.ts';
@@ -34,6 +34,8 @@ export interface LocalServer {
   /** Where the admin key came from; a generated one is shown once, by the caller. */
   adminKey: AdminKeyOrigin;
   core: CoreDeps;
+  /** Signs and checks the /uploads and /files URLs. */
+  signedUrls: HmacSignedUrls;
   /** The HTTP app, for tests that inspect its routes. */
   app: App;
   runner: JobRunner;
@@ -57,12 +59,13 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
   const events = new InProcessImageEvents();
   // Shared with the worker threads, whose repositories bump it as they process images.
   const versions = new SharedImageVersions();
+  const signedUrls = new HmacSignedUrls(loadSigningSecret(dataDir, config.SIGNING_SECRET), () => baseUrl);
   const core: CoreDeps = {
     repo: new SqliteImageRepository(db, versions),
     blobs,
     queue,
     deadLetters: queue,
-    signer: new UrlSigner(loadSigningSecret(dataDir, config.SIGNING_SECRET), () => baseUrl),
+    urls: signedUrls,
     clock,
     events,
     settings: {
@@ -116,6 +119,7 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
       dailyQuota: config.DAILY_QUOTA,
     },
     corsOrigins: config.CORS_ORIGINS,
+    localFiles: signedUrls,
     publicUrl: () => baseUrl,
     logger,
   });
@@ -169,5 +173,5 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
     return closing;
   };
 
-  return { url, adminKey, core, app, runner, close };
+  return { url, adminKey, core, app, signedUrls, runner, close };
 }

@@ -2,8 +2,9 @@ import { finished, PassThrough, Readable } from 'node:stream';
 import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
+import type { HmacSignedUrls, SignatureCheck } from '../../adapters/local/hmac-signed-urls.ts';
 import type { CoreDeps } from '../../core/deps.ts';
-import { NotFoundError, RangeNotSatisfiableError } from '../../core/errors.ts';
+import { ForbiddenError, NotFoundError, RangeNotSatisfiableError } from '../../core/errors.ts';
 import { VARIANTS, type Variant } from '../../core/image.ts';
 import { findVariant } from '../../core/images.ts';
 import { receiveUpload } from '../../core/upload.ts';
@@ -11,18 +12,29 @@ import { planDownload } from '../download-plan.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The signed-URL endpoints that stand in for S3 locally: PUT an upload, GET a file. */
-export function fileRoutes(deps: CoreDeps) {
+/** 403 unless the URL's signature holds and has not expired; `what` names the URL. */
+function requireValid(check: SignatureCheck, what: 'upload' | 'download'): void {
+  if (check === 'invalid')
+    throw new ForbiddenError(`signature: the ${what} URL signature is invalid`, 'INVALID_SIGNATURE');
+  if (check === 'expired')
+    throw new ForbiddenError(`expires: the ${what} URL has expired`, 'EXPIRED_SIGNATURE');
+}
+
+/**
+ * The signed-URL endpoints that stand in for S3 locally: PUT an upload, GET a file. Only the
+ * local home mounts them; on AWS the same URLs are S3's.
+ */
+export function fileRoutes(deps: CoreDeps, signer: HmacSignedUrls) {
   // Bindings: @hono/node-server passes the IncomingMessage; other runtimes pass nothing.
   const app = new Hono<{ Bindings: Partial<HttpBindings> | undefined }>();
 
   app.put('/uploads/:imageId', async (c) => {
     const imageId = c.req.param('imageId');
     if (!UUID.test(imageId)) throw new NotFoundError('No such upload URL');
+    requireValid(signer.verifyUpload(imageId, c.req.query(), deps.clock.now()), 'upload');
     const length = c.req.header('content-length');
     await receiveUpload(deps, {
       imageId,
-      query: c.req.query(),
       contentType: c.req.header('content-type'),
       contentLength: length === undefined ? undefined : Number(length),
       openBody: () => {
@@ -51,7 +63,11 @@ export function fileRoutes(deps: CoreDeps) {
     const { imageId, variant } = c.req.param();
     if (!UUID.test(imageId) || !VARIANTS.includes(variant as Variant))
       throw new NotFoundError('No such file');
-    const file = await findVariant(deps, imageId, variant as Variant, c.req.query());
+    requireValid(
+      signer.verifyDownload(imageId, variant as Variant, c.req.query(), deps.clock.now()),
+      'download',
+    );
+    const file = await findVariant(deps, imageId, variant as Variant);
     const headers = {
       'Content-Type': file.contentType,
       ETag: file.etag,

@@ -3,7 +3,7 @@ import type { CoreDeps } from '../../core/deps.ts';
 import { isFinished } from '../../core/image.ts';
 import { awaitFinished, deleteImage, getImage, listImages } from '../../core/images.ts';
 import { createUpload } from '../../core/upload.ts';
-import { downloadExpiry } from '../../core/url-signer.ts';
+import { downloadExpiry } from '../../core/url-expiry.ts';
 import type { AuthVariables } from '../auth.ts';
 import { errorResponses, JSON_BODY_ERRORS, json, keyedErrors, security } from '../openapi.ts';
 import { presentImage, presentListItem, presentStatus } from '../presenters.ts';
@@ -102,7 +102,7 @@ export function imageRoutes(deps: CoreDeps, cache: ResponseCache) {
         object: query.object,
         text: query.text,
       });
-      const images = page.images.map((record) => presentListItem(deps, record));
+      const images = await Promise.all(page.images.map((record) => presentListItem(deps, record)));
       const list = { images, count: images.length };
       return page.lastEvaluatedKey ? { ...list, lastEvaluatedKey: page.lastEvaluatedKey } : list;
     });

@@ -1,20 +1,22 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Variant } from './image.ts';
-
-export interface SignedQuery {
-  expires: number;
-  signature: string;
-}
+import type { Variant } from '../../core/image.ts';
+import type { SignedObject, SignedUrls } from '../../ports/signed-urls.ts';
 
 export type SignatureCheck = 'valid' | 'invalid' | 'expired';
+
+export interface SignedQuery {
+  expires?: string;
+  signature?: string;
+}
 
 const MEMO_MAX = 50_000;
 
 /**
- * Signs the URLs that stand in for S3 pre-signed URLs locally: PUT for the one upload,
- * GET for downloads. The signature covers method, path and expiry (epoch seconds).
+ * The local stand-in for S3 presigned URLs: our own `/uploads/{imageId}` (PUT, the one
+ * upload) and `/files/{imageId}/{variant}` (GET) routes, signed with HMAC-SHA256 over
+ * method, path and expiry (epoch seconds). The routes call `verify*` before serving.
  */
-export class UrlSigner {
+export class HmacSignedUrls implements SignedUrls {
   /**
    * Download URLs repeat within an expiry window (see downloadExpiry), and every image read
    * signs up to five: a bounded memo saves the HMACs (~9% of a GET /images/{id} profile).
@@ -27,13 +29,21 @@ export class UrlSigner {
     private readonly baseUrl: () => string,
   ) {}
 
+  async upload(object: SignedObject, expiresAt: number): Promise<string> {
+    return this.uploadUrl(object.imageId, expiresAt);
+  }
+
+  async download(object: SignedObject & { variant: Variant }, expiresAt: number): Promise<string> {
+    return this.downloadUrl(object.imageId, object.variant, expiresAt);
+  }
+
   uploadUrl(imageId: string, expires: number): string {
-    const path = `/uploads/${imageId}`;
+    const path = uploadPath(imageId);
     return this.withQuery(path, expires, this.sign('PUT', path, expires));
   }
 
   downloadUrl(imageId: string, variant: Variant, expires: number): string {
-    const path = `/files/${imageId}/${variant}`;
+    const path = downloadPath(imageId, variant);
     const memo = `${path}\n${expires}`;
     let signature = this.downloads.get(memo);
     if (signature === undefined) {
@@ -46,13 +56,16 @@ export class UrlSigner {
     return this.withQuery(path, expires, signature);
   }
 
+  verifyUpload(imageId: string, query: SignedQuery, nowMs: number): SignatureCheck {
+    return this.verify('PUT', uploadPath(imageId), query, nowMs);
+  }
+
+  verifyDownload(imageId: string, variant: Variant, query: SignedQuery, nowMs: number): SignatureCheck {
+    return this.verify('GET', downloadPath(imageId, variant), query, nowMs);
+  }
+
   /** Checks signature first (constant time), then expiry, so an attacker learns nothing from timing. */
-  verify(
-    method: 'PUT' | 'GET',
-    path: string,
-    query: { expires?: string; signature?: string },
-    nowMs: number,
-  ): SignatureCheck {
+  verify(method: 'PUT' | 'GET', path: string, query: SignedQuery, nowMs: number): SignatureCheck {
     const expires = Number(query.expires);
     if (!query.signature || !Number.isSafeInteger(expires)) return 'invalid';
     const expected = Buffer.from(this.sign(method, path, expires), 'base64url');
@@ -70,11 +83,5 @@ export class UrlSigner {
   }
 }
 
-/**
- * Download URLs expire at the end of a 5-minute window rather than exactly TTL from now, so
- * repeated GETs hand out identical URLs and browsers and CDNs can cache the images.
- */
-export function downloadExpiry(nowMs: number, ttlSeconds: number): number {
-  const window = 300;
-  return Math.ceil((nowMs / 1000 + ttlSeconds) / window) * window;
-}
+const uploadPath = (imageId: string) => `/uploads/${imageId}`;
+const downloadPath = (imageId: string, variant: Variant) => `/files/${imageId}/${variant}`;

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { downloadExpiry, UrlSigner } from './url-signer.ts';
+import { downloadExpiry } from '../../core/url-expiry.ts';
+import { HmacSignedUrls } from './hmac-signed-urls.ts';
 
-describe('Class: UrlSigner', () => {
-  const signer = new UrlSigner(Buffer.from('k'.repeat(32)), () => 'http://h');
+describe('Class: HmacSignedUrls', () => {
+  const signer = new HmacSignedUrls(Buffer.from('k'.repeat(32)), () => 'http://h');
   const parse = (url: string) => {
     const u = new URL(url);
     return { path: u.pathname, query: Object.fromEntries(u.searchParams) };
@@ -20,7 +21,7 @@ describe('Class: UrlSigner', () => {
     expect(signer.verify('PUT', '/uploads/id-2', query, 0)).toBe('invalid');
     expect(signer.verify('PUT', path, { ...query, expires: '2001' }, 0)).toBe('invalid');
     expect(signer.verify('PUT', path, { expires: query.expires }, 0)).toBe('invalid');
-    const other = new UrlSigner(Buffer.from('j'.repeat(32)), () => 'http://h');
+    const other = new HmacSignedUrls(Buffer.from('j'.repeat(32)), () => 'http://h');
     expect(other.verify('PUT', path, query, 0)).toBe('invalid');
   });
 

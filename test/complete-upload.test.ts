@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storageKey } from '../src/core/image.ts';
+import { completeUpload } from '../src/core/upload.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+
+const photo = readFileSync(new URL('./fixtures/chelsea.jpg', import.meta.url));
+
+/**
+ * completeUpload as the AWS home uses it: the bytes reach the store directly (S3, from a
+ * presigned PUT) and nothing has checked them yet; the core hears of them afterwards.
+ */
+describe('Function: completeUpload', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ MAX_UPLOAD_BYTES: String(photo.length) });
+  });
+  afterAll(() => server.stop());
+
+  /** A pending image whose original was stored behind the API's back, as S3 stores it. */
+  async function stored(bytes: Buffer, fileType = 'image/jpeg') {
+    const created = await server.api.createUpload('cat.jpg', fileType);
+    const { imageId } = created.body;
+    const { tenant } = (await server.core.repo.getById(imageId)) as { tenant: string };
+    const key = storageKey(tenant, imageId, 'original');
+    await server.core.blobs.write(key, bytes);
+    return { imageId, key };
+  }
+
+  it('marks a good original uploaded and queues it; a repeated event changes nothing', async () => {
+    const { imageId } = await stored(photo);
+    const record = await completeUpload(server.core, imageId, {
+      size: photo.length,
+      contentType: 'image/jpeg',
+    });
+    expect(record).toMatchObject({ imageId, status: 'uploaded', size: photo.length });
+    expect(await completeUpload(server.core, imageId, { size: photo.length })).toBeNull();
+    expect((await server.api.waitFor(imageId)).status).toBe('completed');
+  });
+
+  it.each([
+    [
+      'bytes of another type',
+      Buffer.from('GIF89a-not-a-jpeg-at-all-000000000'),
+      undefined,
+      'CONTENT_MISMATCH',
+    ],
+    ['a Content-Type other than the signed one', photo, 'image/png', 'CONTENT_TYPE_MISMATCH'],
+    ['an empty object', Buffer.alloc(0), undefined, 'EMPTY_UPLOAD'],
+    [
+      'an object over MAX_UPLOAD_BYTES',
+      Buffer.concat([photo, Buffer.alloc(1)]),
+      undefined,
+      'PAYLOAD_TOO_LARGE',
+    ],
+  ])(
+    'refuses %s: the image fails with that code and the object is deleted',
+    async (_what, bytes, type, code) => {
+      const { imageId, key } = await stored(bytes);
+      await expect(
+        completeUpload(server.core, imageId, { size: bytes.length, contentType: type }),
+      ).rejects.toMatchObject({
+        code,
+      });
+      const status = await server.api.get(`/images/${imageId}/status`);
+      expect(status.body).toMatchObject({ status: 'failed', error: { code }, progress: 100 });
+      expect(await server.core.blobs.stat(key)).toBeNull();
+    },
+  );
+
+  it('answers null for an image that does not exist (a deleted image, a stray object)', async () => {
+    expect(await completeUpload(server.core, '00000000-0000-4000-8000-000000000000', { size: 1 })).toBeNull();
+  });
+});
