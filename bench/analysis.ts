@@ -46,7 +46,7 @@ async function inputFor(file: string) {
   const path = join(scratch, `${file}.2mp.jpg`);
   writeFileSync(path, bytes);
   const thumbs = await pipeline.thumbnails(path);
-  return { pixels: thumbs.pixels, textImage: () => pipeline.textImage(path) };
+  return { pixels: thumbs.pixels, jpeg: thumbs.large, textImage: () => pipeline.textImage(path) };
 }
 
 const photos = ['astronaut.jpg', 'chelsea.jpg', 'coffee.jpg', 'rocket.jpg'];
@@ -75,6 +75,7 @@ for (let round_ = 0; round_ < ROUNDS; round_++) {
 const pagePath = join(FIXTURES, 'page.png');
 const page = {
   pixels: { data: Buffer.alloc(3), width: 1, height: 1 },
+  jpeg: Buffer.alloc(0),
   textImage: () => pipeline.textImage(pagePath),
 };
 await analyzer.analyze('text', page);

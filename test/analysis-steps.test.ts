@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deriveLabels } from '../src/adapters/local/analysis/coco-labels.ts';
 import { openDatabase, type SqliteDatabase } from '../src/adapters/local/sqlite-database.ts';
 import { SqliteImageRepository } from '../src/adapters/local/sqlite-image-repository.ts';
 import { ANALYSES, type AnalysisName } from '../src/core/analysis.ts';
@@ -39,6 +40,13 @@ describe('Analysis steps', () => {
     },
     async modelName(name) {
       return `stand-in ${name}`;
+    },
+    // As the local analyzer labels: from the objects found.
+    async labels(found) {
+      return deriveLabels(found);
+    },
+    async celebrities() {
+      return [];
     },
   });
 

@@ -61,6 +61,12 @@ export interface LabelDetail {
   parents: string[];
 }
 
+/** A recognised public figure (Rekognition's RecognizeCelebrities). */
+export interface Celebrity {
+  name: string;
+  confidence: number;
+}
+
 /** What each analysis produces, before labels are derived from all of them. */
 export interface AnalysisResults {
   objects: DetectedObject[];
@@ -90,7 +96,7 @@ export interface Analysis {
   moderationLabels: ModerationLabel[];
   text: TextDetection[];
   /** Filled only by Rekognition (AWS home); the local models do not recognise people. */
-  celebrities: Array<{ name: string; confidence: number }>;
+  celebrities: Celebrity[];
   models: Partial<Record<AnalysisName, string>>;
   errors: AnalysisFailure[];
 }

@@ -1,6 +1,12 @@
 import type { AnalysisInput, Analyzer } from '../ports/analyzer.ts';
-import type { Analysis, AnalysisFailure, AnalysisName, AnalysisResults } from './analysis.ts';
-import { deriveLabels } from './labels.ts';
+import type {
+  Analysis,
+  AnalysisFailure,
+  AnalysisName,
+  AnalysisResults,
+  Celebrity,
+  LabelDetail,
+} from './analysis.ts';
 
 /** What one image's analyses produced, ready to store and to index for search. */
 export interface AnalysisOutcome {
@@ -44,7 +50,7 @@ export async function analyzeImage(
     if (failure) errors.push(failure);
     await report(name, failure ? 'failed' : 'completed');
   }
-  const labelDetails = deriveLabels(found);
+  const { labelDetails, celebrities } = await describeImage(analyzer, names, found, input, errors);
   const analysis: Analysis = {
     labels: labelDetails.map((l) => l.name),
     labelDetails,
@@ -54,11 +60,47 @@ export async function analyzeImage(
     faceDetails: found.faces ?? [],
     moderationLabels: found.moderation?.labels ?? [],
     text: found.text ?? [],
-    celebrities: [],
+    celebrities,
     models,
     errors,
   };
   return { analysis, terms: searchTermsOf(analysis), stepMs };
+}
+
+/**
+ * Labels (from the analyzer: derived locally, its own detector on AWS) and, where faces were
+ * asked for, celebrities. Neither is a step of its own: a failure is recorded against the
+ * analysis it belongs to and the image keeps what the steps found.
+ */
+async function describeImage(
+  analyzer: Analyzer | null,
+  names: readonly AnalysisName[],
+  found: Partial<AnalysisResults>,
+  input: AnalysisInput,
+  errors: AnalysisFailure[],
+): Promise<{ labelDetails: LabelDetail[]; celebrities: Celebrity[] }> {
+  if (!analyzer || names.length === 0) return { labelDetails: [], celebrities: [] };
+  const attempt = async <T>(
+    step: AnalysisName,
+    what: string,
+    work: () => Promise<T>,
+    none: T,
+  ): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      errors.push({ step, code: 'ANALYSIS_FAILED', message: `${what}: ${message}` });
+      return none;
+    }
+  };
+  const [first] = names as [AnalysisName];
+  const labelDetails = await attempt(first, 'labels', () => analyzer.labels(found, input), []);
+  const celebrities =
+    names.includes('faces') && found.faces !== undefined
+      ? await attempt('faces', 'celebrities', () => analyzer.celebrities(input), [])
+      : [];
+  return { labelDetails, celebrities };
 }
 
 async function runOne(

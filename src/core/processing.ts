@@ -164,6 +164,7 @@ async function processImage(
       await step({ step: 'analysis', state: 'processing' });
       const input = {
         pixels: thumbs.pixels,
+        jpeg: thumbs.large,
         textImage: () => decode(() => pipeline.textImage(original.path)),
       };
       const outcome = await analyzeImage(deps.analyzer, analyses, input, (name, state) =>

@@ -1,4 +1,4 @@
-import type { AnalysisName, AnalysisResults } from '../core/analysis.ts';
+import type { AnalysisName, AnalysisResults, Celebrity, LabelDetail } from '../core/analysis.ts';
 
 /** Decoded, auto-oriented sRGB pixels, 3 channels, row-major. */
 export interface RawImage {
@@ -13,10 +13,16 @@ export interface EncodedImage {
   height: number;
 }
 
-/** What an analysis gets to look at; the processing step prepares it once per image. */
+/**
+ * What an analysis gets to look at, prepared once per image by the processing step, in the
+ * forms the providers take: raw pixels for models in this process, encoded bytes for a
+ * service (Rekognition takes a JPEG or PNG of at most 5 MB).
+ */
 export interface AnalysisInput {
   /** The image scaled to fit 1024×1024 (the large thumbnail's pixels, before encoding). */
   pixels: RawImage;
+  /** The same image as the large thumbnail's JPEG (quality 80, ≤ 1024 px: well under 5 MB). */
+  jpeg: Buffer;
   /** A greyscale PNG sized for OCR, made on demand because only text recognition needs it. */
   textImage: () => Promise<EncodedImage>;
 }
@@ -29,4 +35,11 @@ export interface Analyzer {
   analyze<N extends AnalysisName>(name: N, input: AnalysisInput): Promise<AnalysisResults[N]>;
   /** Which model produced each analysis, for the `models` field. */
   modelName(name: AnalysisName): Promise<string>;
+  /**
+   * Image-level labels, once the requested analyses have run: derived from what they found
+   * where there is no label model (local), a label detector's own where there is (DetectLabels).
+   */
+  labels(found: Partial<AnalysisResults>, input: AnalysisInput): Promise<LabelDetail[]>;
+  /** Famous people among the faces (Rekognition); [] where nothing can recognise them. */
+  celebrities(input: AnalysisInput): Promise<Celebrity[]>;
 }

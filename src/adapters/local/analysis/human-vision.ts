@@ -8,8 +8,8 @@ import {
   percent,
   relativeBox,
 } from '../../../core/analysis.ts';
-import { objectName } from '../../../core/labels.ts';
 import type { RawImage } from '../../../ports/analyzer.ts';
+import { objectName } from './coco-labels.ts';
 import { pixelTensor, tfjsReady, WASM_DIR } from './tfjs-runtime.ts';
 
 const require = createRequire(import.meta.url);

@@ -1,5 +1,6 @@
-import type { AnalysisName, AnalysisResults } from '../../../core/analysis.ts';
+import type { AnalysisName, AnalysisResults, Celebrity, LabelDetail } from '../../../core/analysis.ts';
 import type { AnalysisInput, Analyzer } from '../../../ports/analyzer.ts';
+import { deriveLabels } from './coco-labels.ts';
 import type { FaceAnalyzer, ObjectDetector } from './human-vision.ts';
 import type { NsfwModeration } from './nsfw-moderation.ts';
 import type { TesseractText } from './tesseract-text.ts';
@@ -47,6 +48,16 @@ export class LocalAnalyzer implements Analyzer {
   async analyze<N extends AnalysisName>(name: N, input: AnalysisInput): Promise<AnalysisResults[N]> {
     const run = RUNNERS[name] as (models: LocalAnalyzer, input: AnalysisInput) => Promise<AnalysisResults[N]>;
     return run(this, input);
+  }
+
+  /** No label model runs locally: labels are the detected objects' classes and categories. */
+  async labels(found: Partial<AnalysisResults>): Promise<LabelDetail[]> {
+    return deriveLabels(found);
+  }
+
+  /** No local model recognises people; that is Rekognition's, on AWS. */
+  async celebrities(): Promise<Celebrity[]> {
+    return [];
   }
 
   async close(): Promise<void> {

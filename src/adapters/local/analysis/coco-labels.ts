@@ -1,4 +1,4 @@
-import type { AnalysisResults, LabelDetail } from './analysis.ts';
+import type { AnalysisResults, LabelDetail } from '../../../core/analysis.ts';
 
 /**
  * Rekognition-style names and parent categories for the 80 COCO classes the object detector
