@@ -1,6 +1,7 @@
 import pino from 'pino';
-import { ConfigError, loadConfig } from './core/config.ts';
+import { ConfigError } from './core/config.ts';
 import type { AdminKeyOrigin } from './local/admin-key.ts';
+import { loadConfig } from './local/config.ts';
 import { startLocal } from './local/start-local.ts';
 
 /** `npm start`: the embedded home on one machine. */

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/core/config.ts';
+import { loadAwsConfig } from '../src/aws/config.ts';
+import { ConfigError } from '../src/core/config.ts';
+import { loadConfig } from '../src/local/config.ts';
 import { spawnServer } from './helpers/process.ts';
 
 describe('Function: loadConfig', () => {
@@ -90,6 +92,35 @@ describe('Function: loadConfig', () => {
   it('stops the server at start with a message naming the bad variable', async () => {
     await expect(spawnServer({ MAX_PIXELS: 'lots' })).rejects.toThrow(
       /Environment variable MAX_PIXELS is invalid/,
+    );
+  });
+});
+
+describe('Function: loadAwsConfig', () => {
+  const env = {
+    AWS_REGION: 'eu-west-1',
+    BUCKET_NAME: 'my-images-bucket',
+    TABLE_NAME: 'images',
+    QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/process',
+    DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/process-dlq',
+  };
+
+  it('reads the shared settings with the same defaults as the local home, plus its resources', () => {
+    const config = loadAwsConfig({ ...env, MAX_UPLOAD_BYTES: '1000' });
+    expect(config).toMatchObject({
+      ...env,
+      MAX_UPLOAD_BYTES: 1000,
+      RETENTION_DAYS: 30,
+      UPLOAD_URL_TTL: 3600,
+    });
+    expect(config.ANALYSIS).toEqual(loadConfig({}).ANALYSIS);
+    expect(config).not.toHaveProperty('PORT');
+  });
+
+  it('names every missing or bad resource variable', () => {
+    expect(() => loadAwsConfig({})).toThrow(/AWS_REGION[\s\S]*BUCKET_NAME[\s\S]*TABLE_NAME[\s\S]*QUEUE_URL/);
+    expect(() => loadAwsConfig({ ...env, BUCKET_NAME: 'Not_A_Bucket' })).toThrow(
+      /Environment variable BUCKET_NAME is invalid .*expected an S3 bucket name/,
     );
   });
 });

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ANALYSES, type AnalysisName } from './analysis.ts';
 
@@ -47,42 +46,25 @@ const corsOrigins = () =>
     return entries.map((origin) => origin.replace(/\/+$/, ''));
   });
 
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+export const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
-/** Every setting, its type, range and default: the one place the environment is read. */
-const ConfigSchema = z.object({
-  PORT: int(0, 65535).default(3000),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  DATA_DIR: z.string().min(1).default('./data'),
-  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
-  API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
-  SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+/**
+ * What both homes read, with the same names, ranges and defaults: the API's behaviour. Each
+ * home adds its own schema (src/local/config.ts, src/aws/config.ts) for where it runs.
+ */
+export const SharedConfigSchema = z.object({
   MAX_UPLOAD_BYTES: int(1).default(25 * MiB),
   MAX_PIXELS: int(1).default(100_000_000),
-  WORKERS: int(1, 64).default(Math.max(1, availableParallelism())),
-  PROCESSING_NICE: int(0, 19).default(10),
   RETENTION_DAYS: int(1, 36_500).default(30),
   UPLOAD_URL_TTL: int(1, 7 * 24 * 3600).default(3600),
   DOWNLOAD_URL_TTL: int(1, 7 * 24 * 3600).default(3600),
-  READ_CACHE_MB: int(0, 4096).default(32),
-  CORS_ORIGINS: corsOrigins().default('*'),
   ANALYSIS: analysisList().default([...ANALYSES]),
+  CORS_ORIGINS: corsOrigins().default('*'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  RATE_LIMIT_RPS: int(1).default(100),
-  RATE_LIMIT_BURST: int(1).default(200),
-  DAILY_QUOTA: int(0).default(0),
-  JOB_VISIBILITY_TIMEOUT: int(1, 43_200).default(60),
   JOB_MAX_ATTEMPTS: int(1, 100).default(3),
   RETRY_BASE_DELAY_MS: int(0).default(2000),
-  SWEEP_INTERVAL_SECONDS: int(1).default(300),
-  SHUTDOWN_GRACE_SECONDS: int(0).default(25),
 });
-
-/** Secrets: a bad value is reported by its length, never echoed to a terminal or a log. */
-const SECRET_VARIABLES = new Set(['API_KEY', 'SIGNING_SECRET']);
-
-/** PUBLIC_URL stays undefined when unset: the server then uses the address it listens on. */
-export type Config = z.infer<typeof ConfigSchema>;
+export type SharedConfig = z.infer<typeof SharedConfigSchema>;
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -92,31 +74,41 @@ export class ConfigError extends Error {
 }
 
 /**
- * Reads and validates configuration. Empty strings count as unset so that `PORT= npm start`
- * means "default", as shells make it easy to export empty variables by accident.
+ * Reads and validates the variables a schema names, and no others. Empty strings count as
+ * unset so that `PORT= npm start` means "default", as shells make it easy to export empty
+ * variables by accident. Secrets are reported by their length, never echoed to a terminal
+ * or a log.
  */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export function readEnv<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined>,
+  secrets: ReadonlySet<string> = new Set(),
+): z.infer<S> {
   const defined = Object.fromEntries(
-    Object.keys(ConfigSchema.shape)
+    Object.keys(schema.shape)
       .map((key) => [key, env[key]] as const)
       .filter(([, value]) => value !== undefined && value !== ''),
   );
-  const parsed = ConfigSchema.safeParse(defined);
+  const parsed = schema.safeParse(defined);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0]);
       const value = env[key] ?? '';
-      const got = SECRET_VARIABLES.has(key) ? `a value of ${value.length} characters` : JSON.stringify(value);
+      const got = secrets.has(key) ? `a value of ${value.length} characters` : JSON.stringify(value);
       return `Environment variable ${key} is invalid (got ${got}): ${issue.message}`;
     });
     throw new ConfigError(lines.join('\n'));
   }
-  const config = parsed.data;
-  return config.PUBLIC_URL ? { ...config, PUBLIC_URL: config.PUBLIC_URL.replace(/\/+$/, '') } : config;
+  return parsed.data;
 }
 
-/** How clients reach a server listening on host:port (a wildcard bind is reached via loopback). */
-export function urlFor(host: string, port: number): string {
-  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+/** The settings the core's use cases take, from either home's configuration. */
+export function coreSettingsFrom(config: SharedConfig) {
+  return {
+    maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    uploadUrlTtlSeconds: config.UPLOAD_URL_TTL,
+    downloadUrlTtlSeconds: config.DOWNLOAD_URL_TTL,
+    retentionDays: config.RETENTION_DAYS,
+    analyses: config.ANALYSIS,
+  };
 }

@@ -15,7 +15,7 @@ import { SqliteImageRepository } from '../adapters/local/sqlite-image-repository
 import { SqliteJobQueue } from '../adapters/local/sqlite-job-queue.ts';
 import { SqliteKeyStore } from '../adapters/local/sqlite-key-store.ts';
 import { requeueStrandedUploads } from '../adapters/local/stranded-uploads.ts';
-import { type Config, urlFor } from '../core/config.ts';
+import { createCore, processingSettingsFrom } from '../core/create-core.ts';
 import type { CoreDeps } from '../core/deps.ts';
 import type { JobOutcome } from '../core/processing.ts';
 import { sweepExpired } from '../core/sweeper.ts';
@@ -26,6 +26,7 @@ import { systemClock } from '../ports/clock.ts';
 import { JobRunner } from '../worker/job-runner.ts';
 import type { WorkerSettings, WorkerTask } from '../worker/process-worker.ts';
 import { type AdminKeyOrigin, ensureAdminKey } from './admin-key.ts';
+import { type Config, urlFor } from './config.ts';
 import { loadSigningSecret } from './secrets.ts';
 import { deprioritiseBackgroundThreads } from './thread-priority.ts';
 
@@ -60,27 +61,21 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
   // Shared with the worker threads, whose repositories bump it as they process images.
   const versions = new SharedImageVersions();
   const signedUrls = new HmacSignedUrls(loadSigningSecret(dataDir, config.SIGNING_SECRET), () => baseUrl);
-  const core: CoreDeps = {
-    repo: new SqliteImageRepository(db, versions),
-    blobs,
-    queue,
-    deadLetters: queue,
-    urls: signedUrls,
-    clock,
-    events,
-    settings: {
-      maxUploadBytes: config.MAX_UPLOAD_BYTES,
-      uploadUrlTtlSeconds: config.UPLOAD_URL_TTL,
-      downloadUrlTtlSeconds: config.DOWNLOAD_URL_TTL,
-      retentionDays: config.RETENTION_DAYS,
-      analyses: config.ANALYSIS,
+  const core = createCore(
+    {
+      repo: new SqliteImageRepository(db, versions),
+      blobs,
+      queue,
+      deadLetters: queue,
+      urls: signedUrls,
+      clock,
+      events,
     },
-  };
+    config,
+  );
   const workerData: WorkerSettings = {
     dataDir,
-    maxPixels: config.MAX_PIXELS,
-    maxAttempts: config.JOB_MAX_ATTEMPTS,
-    retryBaseDelayMs: config.RETRY_BASE_DELAY_MS,
+    ...processingSettingsFrom(config),
     analyses: config.ANALYSIS,
     libvipsThreads: Math.max(1, Math.floor(availableParallelism() / config.WORKERS)),
     versions: versions.buffer,

@@ -7,17 +7,14 @@ import { SharedImageVersions } from '../adapters/local/shared-image-versions.ts'
 import { openDatabase } from '../adapters/local/sqlite-database.ts';
 import { SqliteImageRepository } from '../adapters/local/sqlite-image-repository.ts';
 import type { AnalysisName } from '../core/analysis.ts';
-import { type JobOutcome, type ProcessingDeps, runProcessImageJob } from '../core/processing.ts';
-import { SharpPipeline } from '../core/sharp-pipeline.ts';
+import { createProcessing, type ProcessingSettings } from '../core/create-core.ts';
+import { type JobOutcome, runProcessImageJob } from '../core/processing.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { Job } from '../ports/job-queue.ts';
 
 /** What the main thread hands each worker at start-up (plain data: it crosses threads). */
-export interface WorkerSettings {
+export interface WorkerSettings extends ProcessingSettings {
   dataDir: string;
-  maxPixels: number;
-  maxAttempts: number;
-  retryBaseDelayMs: number;
   /** The analyses enabled on the server (ANALYSIS); none means no models in this thread. */
   analyses: AnalysisName[];
   /** libvips threads per image: this worker's share of the cores. */
@@ -42,19 +39,18 @@ sharp.concurrency(settings.libvipsThreads);
 
 // This thread's own SQLite connection and blob store, opened as the thread starts rather than
 // on its first job. Models are the exception: LocalAnalyzer loads each on first use.
-const deps: ProcessingDeps = {
-  repo: new SqliteImageRepository(
-    openDatabase(join(settings.dataDir, 'db.sqlite')),
-    new SharedImageVersions(settings.versions),
-  ),
-  blobs: new FsBlobStore(join(settings.dataDir, 'files')),
-  pipeline: new SharpPipeline(settings.maxPixels),
-  analyzer: settings.analyses.length > 0 ? new LocalAnalyzer() : null,
-  clock: systemClock,
-  maxPixels: settings.maxPixels,
-  maxAttempts: settings.maxAttempts,
-  retryBaseDelayMs: settings.retryBaseDelayMs,
-};
+const deps = createProcessing(
+  {
+    repo: new SqliteImageRepository(
+      openDatabase(join(settings.dataDir, 'db.sqlite')),
+      new SharedImageVersions(settings.versions),
+    ),
+    blobs: new FsBlobStore(join(settings.dataDir, 'files')),
+    analyzer: settings.analyses.length > 0 ? new LocalAnalyzer() : null,
+    clock: systemClock,
+  },
+  settings,
+);
 
 /** Runs one job in this worker thread; the outcome is plain data for the main thread's queue. */
 export default async function processTask(task: WorkerTask): Promise<JobOutcome> {

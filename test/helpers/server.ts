@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { loadConfig } from '../../src/core/config.ts';
+import { loadConfig } from '../../src/local/config.ts';
 import { type LocalServer, startLocal } from '../../src/local/start-local.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
