@@ -30,7 +30,11 @@ export interface ListQuery {
   /** Only images with this label / detected object (exact, case-insensitive). */
   label?: string;
   object?: string;
-  /** Only images whose recognised text contains this (case-insensitive, at least 3 characters). */
+  /**
+   * Only images whose recognised text contains this (case-insensitive, at least 3 characters).
+   * A store without substring search (DynamoDB) may match whole words only: every word of this
+   * must be a word of the text.
+   */
   text?: string;
   /** Keyset cursor: the (createdAt, imageId) of the last item of the previous page. */
   after?: { createdAt: number; imageId: string };
@@ -51,6 +55,11 @@ export interface StepUpdate {
  * Image records. Every state change is conditional on the current status so that a
  * duplicate or late job delivery can never move an image backwards; methods return
  * false (or null) when the condition did not hold.
+ *
+ * An image past its retention (expiresAt ≤ now) may be gone for get, getById and list before
+ * the sweeper deletes it: a store that expires items itself (DynamoDB's TTL, which deletes
+ * only eventually) must hide it. findExpired and delete still find it, so the sweeper can
+ * remove its files.
  */
 export interface ImageRepository {
   create(image: NewImage): Promise<void>;
@@ -79,6 +88,9 @@ export interface ImageRepository {
     pendingCreatedBefore: number,
     limit: number,
   ): Promise<Array<{ tenant: string; imageId: string }>>;
-  /** Mean processing time of recent images, for status estimates; null if none yet. */
+  /**
+   * Mean processing time of recent images, for status estimates; null if none yet. A store
+   * without aggregates may average a sample of recent completions instead of the latest ones.
+   */
   recentProcessingMillis(): Promise<number | null>;
 }
