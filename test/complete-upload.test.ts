@@ -64,6 +64,8 @@ describe('Function: completeUpload', () => {
       });
       const status = await server.api.get(`/images/${imageId}/status`);
       expect(status.body).toMatchObject({ status: 'failed', error: { code }, progress: 100 });
+      // Kept for its retention like any image, so the sweeper removes it in the end.
+      expect((await server.api.get(`/images/${imageId}`)).body.expiresAt).not.toBeNull();
       expect(await server.core.blobs.stat(key)).toBeNull();
     },
   );

@@ -74,11 +74,12 @@ export const TRANSITIONS = {
    * one that was running, says failed; those never reached stay as they are and show as
    * skipped (visibleSteps).
    */
-  fail: (error: ImageErrorInfo, now: number, step: StepName | null): StateChange => ({
+  fail: (error: ImageErrorInfo, now: number, step: StepName | null, expiresAt?: number): StateChange => ({
     transition: 'fail',
     from: ['pending', 'uploaded', 'processing'],
     to: 'failed',
-    set: { error, message: `Failed: ${error.message}`, updatedAt: now },
+    // A refused upload had no retention yet: give it one, or it would never be swept.
+    set: { error, message: `Failed: ${error.message}`, updatedAt: now, ...(expiresAt ? { expiresAt } : {}) },
     ...(step ? { steps: { [step]: 'failed' } } : {}),
   }),
   /** A dead-lettered job is redriven: attempts start again, the steps to rerun are pending. */

@@ -82,15 +82,13 @@ export async function completeUpload(
   const key = storageKey(record.tenant, imageId, 'original');
   const refusal = await checkOriginal(deps, record, key, stored);
   const now = deps.clock.now();
+  const expiresAt = now + deps.settings.retentionDays * DAY_MS;
   if (refusal) {
     await deps.blobs.deletePrefix(imagePrefix(record.tenant, imageId));
-    await deps.repo.transition(
-      imageId,
-      TRANSITIONS.fail({ code: refusal.code, message: refusal.message }, now, null),
-    );
+    const reason = { code: refusal.code, message: refusal.message };
+    await deps.repo.transition(imageId, TRANSITIONS.fail(reason, now, null, expiresAt));
     throw refusal;
   }
-  const expiresAt = now + deps.settings.retentionDays * DAY_MS;
   const uploaded = await deps.repo.transition(imageId, TRANSITIONS.markUploaded(stored.size, now, expiresAt));
   if (!uploaded) {
     // Deleted while the bytes were arriving: leave nothing behind.

@@ -91,7 +91,8 @@ export const ListQuerySchema = z.object({
   }),
   text: searchTerm('text', 3).openapi({
     param: { name: 'text', in: 'query' },
-    description: 'Only images whose recognised text contains this (case-insensitive substring)',
+    description:
+      'Only images whose recognised text contains this: a case-insensitive substring locally, whole words on AWS (DynamoDB)',
   }),
 });
 

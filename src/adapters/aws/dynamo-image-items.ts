@@ -66,8 +66,13 @@ export function slotOf(imageId: string, slots: number): number {
 export const sweepShard = (kind: 'PENDING' | 'EXPIRY', shard: number) => `${kind}#${shard}`;
 export const pendingShard = (imageId: string) => sweepShard('PENDING', slotOf(imageId, SWEEP_SHARDS));
 export const expiryShard = (imageId: string) => sweepShard('EXPIRY', slotOf(imageId, SWEEP_SHARDS));
-/** DynamoDB deletes an item at the second after its expiresAt (rounded up, never before it). */
-export const ttlSecondsOf = (expiresAt: number) => Math.ceil(expiresAt / 1000);
+/**
+ * When DynamoDB may delete the item: a day after its expiresAt. Readers treat it as gone at
+ * expiresAt already; the day lets the sweeper (which finds it by expiresAt) delete its S3
+ * objects first, so TTL never strands an image's files.
+ */
+export const TTL_GRACE_SECONDS = 24 * 3600;
+export const ttlSecondsOf = (expiresAt: number) => Math.ceil(expiresAt / 1000) + TTL_GRACE_SECONDS;
 
 /** Lower-cased runs of letters and digits: what a text search matches on DynamoDB. */
 export function wordsOf(text: string): string[] {
