@@ -116,6 +116,10 @@ async function processImage(
   };
   // Reading the original and checking its header are part of the first step.
   running.step = 'thumbnail';
+  // Gone from storage while its record stays (lost, or removed by hand): no attempt will
+  // find it, whichever store it was in, so fail now rather than retry into the DLQ.
+  if (!(await blobs.stat(key('original'))))
+    throw new ProcessingError('ORIGINAL_MISSING', 'The original is not in storage', { retryable: false });
   const original = await blobs.localPath(key('original'));
   try {
     const probe = await pipeline.probe(original.path).catch((cause) => {
