@@ -8,6 +8,12 @@ import { putBytes, startTestServer } from './helpers/server.ts';
 
 const EXPECTED_FILES = ['full.webp', 'original', 'thumb-large.jpg', 'thumb-medium.jpg', 'thumb-small.jpg'];
 
+/**
+ * These start whole server processes and wait for a batch of 6 MP images: ~10 s alone, but
+ * CI runs two test files at once, and beside a CPU-heavy one they have taken over 30 s.
+ */
+const SPAWNED_TIMEOUT_MS = 120_000;
+
 describe('Faults', () => {
   let dataDir: string;
   beforeEach(() => {
@@ -15,48 +21,56 @@ describe('Faults', () => {
   });
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('loses nothing when the server is killed with SIGKILL mid-batch', async () => {
-    const env = { DATA_DIR: dataDir, JOB_VISIBILITY_TIMEOUT: '2', WORKERS: '2' };
-    const first = await spawnServer(env);
-    const photo = await scaledPhoto(3000, 2000, 90);
-    const ids = await Promise.all(Array.from({ length: 8 }, () => first.api.upload(photo)));
-    await first.api.waitFor(ids[0] as string, ['processing', 'completed']);
-    first.child.kill('SIGKILL');
-    await first.exited;
+  it(
+    'loses nothing when the server is killed with SIGKILL mid-batch',
+    async () => {
+      const env = { DATA_DIR: dataDir, JOB_VISIBILITY_TIMEOUT: '2', WORKERS: '2' };
+      const first = await spawnServer(env);
+      const photo = await scaledPhoto(3000, 2000, 90);
+      const ids = await Promise.all(Array.from({ length: 8 }, () => first.api.upload(photo)));
+      await first.api.waitFor(ids[0] as string, ['processing', 'completed']);
+      first.child.kill('SIGKILL');
+      await first.exited;
 
-    const second = await spawnServer(env);
-    try {
-      for (const id of ids)
-        expect((await second.api.waitFor(id, ['completed', 'failed'], 60_000)).status).toBe('completed');
-      const tenantDir = join(dataDir, 'files', 'admin');
-      expect(readdirSync(tenantDir).sort()).toEqual([...ids].sort());
-      for (const id of ids) expect(readdirSync(join(tenantDir, id)).sort()).toEqual(EXPECTED_FILES);
-      expect(readdirSync(join(dataDir, 'files', '.tmp'))).toEqual([]);
-    } finally {
-      second.child.kill('SIGKILL');
-      await second.exited;
-    }
-  });
+      const second = await spawnServer(env);
+      try {
+        for (const id of ids)
+          expect((await second.api.waitFor(id, ['completed', 'failed'], 60_000)).status).toBe('completed');
+        const tenantDir = join(dataDir, 'files', 'admin');
+        expect(readdirSync(tenantDir).sort()).toEqual([...ids].sort());
+        for (const id of ids) expect(readdirSync(join(tenantDir, id)).sort()).toEqual(EXPECTED_FILES);
+        expect(readdirSync(join(dataDir, 'files', '.tmp'))).toEqual([]);
+      } finally {
+        second.child.kill('SIGKILL');
+        await second.exited;
+      }
+    },
+    SPAWNED_TIMEOUT_MS,
+  );
 
-  it('drains on SIGTERM: exits 0, and every image completes after restart', async () => {
-    const env = { DATA_DIR: dataDir, WORKERS: '1', SHUTDOWN_GRACE_SECONDS: '20' };
-    const first = await spawnServer(env);
-    const photo = await scaledPhoto(2400, 1600, 90);
-    const ids = await Promise.all(Array.from({ length: 4 }, () => first.api.upload(photo)));
-    await first.api.waitFor(ids[0] as string, ['processing', 'completed']);
-    first.child.kill('SIGTERM');
-    expect(await first.exited).toBe(0);
-    expect(first.output()).toContain('stopped cleanly');
+  it(
+    'drains on SIGTERM: exits 0, and every image completes after restart',
+    async () => {
+      const env = { DATA_DIR: dataDir, WORKERS: '1', SHUTDOWN_GRACE_SECONDS: '20' };
+      const first = await spawnServer(env);
+      const photo = await scaledPhoto(2400, 1600, 90);
+      const ids = await Promise.all(Array.from({ length: 4 }, () => first.api.upload(photo)));
+      await first.api.waitFor(ids[0] as string, ['processing', 'completed']);
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+      expect(first.output()).toContain('stopped cleanly');
 
-    const second = await spawnServer(env);
-    try {
-      for (const id of ids)
-        expect((await second.api.waitFor(id, ['completed', 'failed'], 60_000)).status).toBe('completed');
-    } finally {
-      second.child.kill('SIGTERM');
-      await second.exited;
-    }
-  });
+      const second = await spawnServer(env);
+      try {
+        for (const id of ids)
+          expect((await second.api.waitFor(id, ['completed', 'failed'], 60_000)).status).toBe('completed');
+      } finally {
+        second.child.kill('SIGTERM');
+        await second.exited;
+      }
+    },
+    SPAWNED_TIMEOUT_MS,
+  );
 
   it('retries a storage failure, dead-letters it, and redrive completes the image once fixed', async () => {
     const server = await startTestServer({ RETRY_BASE_DELAY_MS: '100' });
@@ -142,18 +156,22 @@ describe('Faults', () => {
     }
   });
 
-  it('leaves no files behind when an image is deleted while it is processing', async () => {
-    const server = await startTestServer();
-    try {
-      const photo = await scaledPhoto(3000, 2000, 90);
-      const ids = await Promise.all(Array.from({ length: 4 }, () => server.api.upload(photo)));
-      await server.api.waitFor(ids[0] as string, ['processing', 'completed']);
-      for (const id of ids) expect((await server.api.request('DELETE', `/images/${id}`)).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 200));
-      while (server.runner.activeJobs > 0) await new Promise((r) => setTimeout(r, 50));
-      expect(readdirSync(join(server.dataDir, 'files', 'admin'))).toEqual([]);
-    } finally {
-      await server.stop();
-    }
-  });
+  it(
+    'leaves no files behind when an image is deleted while it is processing',
+    async () => {
+      const server = await startTestServer();
+      try {
+        const photo = await scaledPhoto(3000, 2000, 90);
+        const ids = await Promise.all(Array.from({ length: 4 }, () => server.api.upload(photo)));
+        await server.api.waitFor(ids[0] as string, ['processing', 'completed']);
+        for (const id of ids) expect((await server.api.request('DELETE', `/images/${id}`)).status).toBe(200);
+        await new Promise((r) => setTimeout(r, 200));
+        while (server.runner.activeJobs > 0) await new Promise((r) => setTimeout(r, 50));
+        expect(readdirSync(join(server.dataDir, 'files', 'admin'))).toEqual([]);
+      } finally {
+        await server.stop();
+      }
+    },
+    SPAWNED_TIMEOUT_MS,
+  );
 });
