@@ -12,6 +12,7 @@ import {
   withAllSteps,
 } from '../../core/image.ts';
 import type { ListQuery, NewImage } from '../../ports/image-repository.ts';
+import { SUMMARY_ATTRIBUTES } from './dynamo-table.ts';
 
 /**
  * How images and their search entries are laid out as DynamoDB items: keys, the item a new
@@ -158,19 +159,7 @@ interface ImageItem {
 }
 
 /** The summary attributes plus what list checks need, for a projection on image items. */
-export const LIST_ITEM_ATTRIBUTES = [
-  'imageId',
-  'tenant',
-  'fileName',
-  'fileType',
-  'size',
-  'status',
-  'variants',
-  'createdAt',
-  'uploadedAt',
-  'expiresAt',
-  'searchTerms',
-];
+export const LIST_ITEM_ATTRIBUTES = [...SUMMARY_ATTRIBUTES, 'searchTerms'];
 
 const json = <T>(text: string | null | undefined): T | null =>
   text === null || text === undefined ? null : (JSON.parse(text) as T);
@@ -185,12 +174,7 @@ export const isExpired = (item: Record<string, unknown>, now: number) =>
 export function toRecord(stored: Record<string, unknown>): ImageRecord {
   const item = stored as unknown as ImageItem;
   return {
-    imageId: item.imageId,
-    tenant: item.tenant,
-    fileName: item.fileName,
-    fileType: item.fileType,
-    size: item.size ?? null,
-    status: item.status,
+    ...toSummary(stored),
     steps: withAllSteps(item.steps ?? {}),
     attempts: item.attempts ?? 0,
     message: item.message ?? '',
@@ -198,9 +182,6 @@ export function toRecord(stored: Record<string, unknown>): ImageRecord {
     metadata: json(item.metadata),
     placeholder: json(item.placeholder),
     analysis: json(item.analysis),
-    variants: variantsOf(item.variants),
-    createdAt: item.createdAt,
-    uploadedAt: item.uploadedAt ?? null,
     startedAt: item.startedAt ?? null,
     processedAt: item.processedAt ?? null,
     updatedAt: item.updatedAt,

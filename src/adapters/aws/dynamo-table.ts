@@ -26,7 +26,7 @@ export const IMAGE_INDEXES = {
 export const TTL_ATTRIBUTE = 'ttlSeconds';
 
 /** What a list page shows (ImageSummary) plus what a read checks: projected into the list indexes. */
-const SUMMARY_ATTRIBUTES = [
+export const SUMMARY_ATTRIBUTES = [
   'imageId',
   'tenant',
   'fileName',
