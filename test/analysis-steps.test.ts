@@ -7,7 +7,7 @@ import { openDatabase, type SqliteDatabase } from '../src/adapters/local/sqlite-
 import { SqliteImageRepository } from '../src/adapters/local/sqlite-image-repository.ts';
 import { ANALYSES, type AnalysisName } from '../src/core/analysis.ts';
 import { ProcessingError } from '../src/core/errors.ts';
-import { stepsToRerun, visibleSteps } from '../src/core/image.ts';
+import { stepsToRerun, storageKey, visibleSteps } from '../src/core/image.ts';
 import { TRANSITIONS } from '../src/core/image-state.ts';
 import type { ImagePipeline } from '../src/core/pipeline.ts';
 import { type ProcessingDeps, runProcessImageJob } from '../src/core/processing.ts';
@@ -97,6 +97,21 @@ describe('Analysis steps', () => {
     expect(record?.steps.analysis).toBe('failed');
     expect(record?.analysis?.errors.map((e) => e.step)).toEqual([...ANALYSES]);
     expect(record?.variants).toContain('thumb-small');
+  });
+
+  it('stops without touching the files when another delivery finished the image meanwhile', async () => {
+    // At-least-once queues: a second delivery of this job starts and completes the image
+    // while this one is still analysing; this one's next write is refused.
+    const overtaken = analyzer([], async (name) => {
+      if (name !== 'objects') return;
+      await deps.repo.transition(imageId, TRANSITIONS.startProcessing(2, Date.now()));
+      await deps.repo.transition(imageId, TRANSITIONS.complete(Date.now()));
+    });
+    const outcome = await runProcessImageJob({ ...deps, analyzer: overtaken }, job, 1);
+    expect(outcome).toEqual({ action: 'delete', result: 'skipped' });
+    expect((await deps.repo.getById(imageId))?.status).toBe('completed');
+    for (const variant of ['original', 'thumb-small', 'webp'] as const)
+      expect(await deps.blobs.stat(storageKey('t', imageId, variant))).not.toBeNull();
   });
 
   it('fails the analysis steps with a reason when the server has no analyzer', async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageKey } from '../src/core/image.ts';
+import { TRANSITIONS } from '../src/core/image-state.ts';
 import { completeUpload } from '../src/core/upload.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
@@ -34,7 +35,18 @@ describe('Function: completeUpload', () => {
       contentType: 'image/jpeg',
     });
     expect(record).toMatchObject({ imageId, status: 'uploaded', size: photo.length });
+    expect((await server.api.waitFor(imageId)).status).toBe('completed');
     expect(await completeUpload(server.core, imageId, { size: photo.length })).toBeNull();
+  });
+
+  it('queues again when an earlier call marked the image uploaded but died before queueing', async () => {
+    const { imageId } = await stored(photo);
+    const now = Date.now();
+    await server.core.repo.transition(imageId, TRANSITIONS.markUploaded(photo.length, now, now + 1e9));
+    // No job exists; S3 delivers its event again because the first handler failed.
+    expect(await completeUpload(server.core, imageId, { size: photo.length })).toMatchObject({
+      status: 'uploaded',
+    });
     expect((await server.api.waitFor(imageId)).status).toBe('completed');
   });
 

@@ -10,11 +10,19 @@ const input: AnalysisInput = {
 };
 
 /** A provider that labels and recognises on its own, as Rekognition does. */
-function provider(options: { labelsFail?: boolean } = {}): Analyzer & { sawJpeg: boolean } {
+function provider(options: { labelsFail?: boolean; faces?: number } = {}): Analyzer & { sawJpeg: boolean } {
+  const face = {
+    boundingBox: { left: 0.1, top: 0.1, width: 0.2, height: 0.2 },
+    confidence: 99,
+    ageRange: null,
+    gender: null,
+    emotions: [],
+  };
   return {
     sawJpeg: false,
     async analyze(name) {
-      const results = { objects: [], faces: [], moderation: { labels: [], classes: {} }, text: [] };
+      const faces = Array.from({ length: options.faces ?? 1 }, () => face);
+      const results = { objects: [], faces, moderation: { labels: [], classes: {} }, text: [] };
       return results[name] as never;
     },
     async modelName(name) {
@@ -48,9 +56,10 @@ describe('Function: analyzeImage', () => {
     expect(terms.labels).toEqual(['skyline']);
   });
 
-  it('asks for no celebrities without a faces analysis', async () => {
-    const { analysis } = await analyzeImage(provider(), ['objects'], input, noReport);
-    expect(analysis.celebrities).toEqual([]);
+  it('asks for no celebrities without a faces analysis, or when it found no face', async () => {
+    expect((await analyzeImage(provider(), ['objects'], input, noReport)).analysis.celebrities).toEqual([]);
+    const faceless = await analyzeImage(provider({ faces: 0 }), ['faces'], input, noReport);
+    expect(faceless.analysis.celebrities).toEqual([]);
   });
 
   it('records a labelling failure against the first analysis and keeps what the steps found', async () => {

@@ -97,7 +97,7 @@ async function describeImage(
   const [first] = names as [AnalysisName];
   const labelDetails = await attempt(first, 'labels', () => analyzer.labels(found, input), []);
   const celebrities =
-    names.includes('faces') && found.faces !== undefined
+    names.includes('faces') && (found.faces?.length ?? 0) > 0
       ? await attempt('faces', 'celebrities', () => analyzer.celebrities(input), [])
       : [];
   return { labelDetails, celebrities };

@@ -122,7 +122,10 @@ export class ProcessingError extends Error {
   }
 }
 
-/** The image was deleted while a job was working on it; the job stops and cleans up. */
+/**
+ * A job's write was refused: the image was deleted, or another delivery of the job moved it
+ * on. The job stops; it cleans up only if the image is really gone.
+ */
 export class ImageGoneError extends Error {
   constructor(imageId: string) {
     super(`Image ${imageId} no longer exists`);

@@ -46,7 +46,11 @@ export async function runProcessImageJob(
     return { action: 'delete', result: 'completed', stepMs };
   } catch (error) {
     if (error instanceof ImageGoneError) {
-      await deps.blobs.deletePrefix(imagePrefix(record.tenant, record.imageId));
+      // A write was refused: the image was deleted (its files are ours to clean up), or another
+      // delivery of this job finished or retried it meanwhile (at-least-once queues do that):
+      // then the files are that delivery's, and this one just stops.
+      if (!(await deps.repo.getById(record.imageId)))
+        await deps.blobs.deletePrefix(imagePrefix(record.tenant, record.imageId));
       return { action: 'delete', result: 'skipped' };
     }
     return failureOutcome(deps, record, attempt, error, running.step);

@@ -69,8 +69,9 @@ export interface StoredOriginal {
  * once it has streamed the body to disk, the AWS processor when S3 reports the object. On
  * AWS the bytes reach S3 before anything can check them, so a refused original is deleted
  * and the image fails with the same code the local PUT answers with. Returns null when the
- * image is not pending (a repeated S3 event, or an upload that came too late), an AppError
- * describing a refusal otherwise thrown.
+ * image is past uploading (a repeated event, an upload that came too late) or unknown; an
+ * AppError describing a refusal is thrown. Safe to call again after a failure: an image left
+ * uploaded but never started is queued again.
  */
 export async function completeUpload(
   deps: CoreDeps,
@@ -78,6 +79,12 @@ export async function completeUpload(
   stored: StoredOriginal,
 ): Promise<ImageRecord | null> {
   const record = await deps.repo.getById(imageId);
+  if (record?.status === 'uploaded' && record.attempts === 0) {
+    // Marked uploaded by an earlier call that may have died before queueing (S3 retries its
+    // event then): queue again. A second job is harmless: only one delivery can start it.
+    await enqueue(deps, record);
+    return record;
+  }
   if (record?.status !== 'pending') return null;
   const key = storageKey(record.tenant, imageId, 'original');
   const refusal = await checkOriginal(deps, record, key, stored);
@@ -95,9 +102,13 @@ export async function completeUpload(
     await deps.blobs.deletePrefix(imagePrefix(record.tenant, imageId));
     throw new NotFoundError(`Image ${imageId} not found`);
   }
-  await deps.queue.send({ name: 'process-image', data: { tenant: record.tenant, imageId } });
-  deps.onJobQueued?.();
+  await enqueue(deps, uploaded);
   return uploaded;
+}
+
+async function enqueue(deps: CoreDeps, record: ImageRecord): Promise<void> {
+  await deps.queue.send({ name: 'process-image', data: { tenant: record.tenant, imageId: record.imageId } });
+  deps.onJobQueued?.();
 }
 
 /** Why a stored original cannot be processed, with the codes the local PUT answers with; null if it can. */

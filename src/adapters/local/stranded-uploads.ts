@@ -4,8 +4,8 @@ import type { SqliteDatabase } from './sqlite-database.ts';
 /**
  * Finds images that are `uploaded` but have no job, which only a crash between storing the
  * upload and enqueueing its job can cause, and enqueues them again. Local only: the images
- * and jobs share one SQLite file, so one query can see both. (On AWS the S3 event is the
- * enqueue, so there is no such gap.)
+ * and jobs share one SQLite file, so one query can see both. (On AWS, S3 retries its event
+ * when the call that handled it failed, and completeUpload queues an image left uploaded.)
  */
 export async function requeueStrandedUploads(
   db: SqliteDatabase,
