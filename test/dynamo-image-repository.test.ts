@@ -2,7 +2,7 @@ import { DescribeTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { DynamoStoreError } from '../src/adapters/aws/dynamo-errors.ts';
-import { MAX_SEARCH_TERMS } from '../src/adapters/aws/dynamo-image-items.ts';
+import { MAX_SEARCH_TERMS, termSortKey } from '../src/adapters/aws/dynamo-image-items.ts';
 import { DynamoImageRepository } from '../src/adapters/aws/dynamo-image-repository.ts';
 import { TTL_ATTRIBUTE } from '../src/adapters/aws/dynamo-table.ts';
 import { searchTermsOf } from '../src/core/analyze-image.ts';
@@ -70,6 +70,18 @@ describe.skipIf(!endpoint)('Class: DynamoImageRepository', () => {
         AttributeName: TTL_ATTRIBUTE,
         TimeToLiveStatus: 'ENABLED',
       });
+    });
+  });
+
+  describe('Method: updateStep (retention of search entries)', () => {
+    it('gives each search entry the image TTL, so none outlives its image', async () => {
+      await processing(1, 1_700_000_000_123);
+      const terms = searchTermsOf(analysisOf(['Cat'], [], []));
+      await repo.updateStep(id(1), { step: 'analysis', state: 'completed', terms }, now);
+      const key = { pk: `IMAGE#${id(1)}`, sk: termSortKey('label#cat') };
+      const entry = (await client.send(new GetCommand({ TableName: tableName, Key: key }))).Item;
+      expect(entry?.[TTL_ATTRIBUTE]).toBe((await readItem(1))?.[TTL_ATTRIBUTE]);
+      expect(entry?.[TTL_ATTRIBUTE]).toBeGreaterThan(0);
     });
   });
 

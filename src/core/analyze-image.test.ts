@@ -71,4 +71,18 @@ describe('Function: analyzeImage', () => {
     ]);
     expect(analysis.models).toEqual({ moderation: 'provider moderation', text: 'provider text' });
   });
+
+  it('lets a temporary failure retry the job, except on the last attempt', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { retryable: true });
+    const analyzer = { ...provider(), analyze: async () => Promise.reject(throttled) };
+    await expect(
+      analyzeImage(analyzer, ['objects'], input, noReport, { retryTemporaryFailures: true }),
+    ).rejects.toBe(throttled);
+    const last = await analyzeImage(analyzer, ['objects'], input, noReport, {
+      retryTemporaryFailures: false,
+    });
+    expect(last.analysis.errors).toEqual([
+      { step: 'objects', code: 'ANALYSIS_FAILED', message: 'objects: Rate exceeded' },
+    ]);
+  });
 });

@@ -36,6 +36,7 @@ export async function analyzeImage(
   names: readonly AnalysisName[],
   input: AnalysisInput,
   report: StepReporter,
+  options: { retryTemporaryFailures?: boolean } = {},
 ): Promise<AnalysisOutcome> {
   const found: Partial<AnalysisResults> = {};
   const errors: AnalysisFailure[] = [];
@@ -45,7 +46,14 @@ export async function analyzeImage(
     const started = performance.now();
     await report(name, 'processing');
     // Only the analysis itself is caught: a failed step report (image deleted) must propagate.
-    const failure = await runOne(analyzer, name, input, found, models);
+    const failure = await runOne(
+      analyzer,
+      name,
+      input,
+      found,
+      models,
+      options.retryTemporaryFailures ?? false,
+    );
     stepMs[name] = Math.round(performance.now() - started);
     if (failure) errors.push(failure);
     await report(name, failure ? 'failed' : 'completed');
@@ -109,6 +117,7 @@ async function runOne(
   input: AnalysisInput,
   found: Partial<AnalysisResults>,
   models: Analysis['models'],
+  retryTemporaryFailures: boolean,
 ): Promise<AnalysisFailure | null> {
   try {
     if (!analyzer) throw new Error('no analyzer is configured on this server');
@@ -117,6 +126,10 @@ async function runOne(
     models[name] = await analyzer.modelName(name);
     return null;
   } catch (error) {
+    // A temporary failure (a throttled service: the analyzer marks it retryable) fails the
+    // job so the queue tries it again with backoff, unless this is the last attempt: then the
+    // image completes without that analysis rather than failing for want of it.
+    if (retryTemporaryFailures && (error as { retryable?: unknown }).retryable === true) throw error;
     const message = error instanceof Error ? error.message : String(error);
     return { step: name, code: 'ANALYSIS_FAILED', message: `${name}: ${message}` };
   }

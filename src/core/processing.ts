@@ -42,7 +42,7 @@ export async function runProcessImageJob(
   if (!record) return { action: 'delete', result: 'skipped' };
   const running: RunningStep = { step: null };
   try {
-    const stepMs = await processImage(deps, record, running);
+    const stepMs = await processImage(deps, record, running, attempt < deps.maxAttempts);
     return { action: 'delete', result: 'completed', stepMs };
   } catch (error) {
     if (error instanceof ImageGoneError) {
@@ -104,6 +104,8 @@ async function processImage(
   deps: ProcessingDeps,
   record: ImageRecord,
   running: RunningStep,
+  /** Whether another attempt will follow a failure: a temporary analysis failure may wait for it. */
+  canRetry: boolean,
 ): Promise<Record<string, number>> {
   const { repo, blobs, pipeline, clock } = deps;
   const stepMs: Record<string, number> = {};
@@ -175,8 +177,12 @@ async function processImage(
         jpeg: thumbs.large,
         textImage: () => decode(() => pipeline.textImage(original.path)),
       };
-      const outcome = await analyzeImage(deps.analyzer, analyses, input, (name, state) =>
-        step({ step: name, state }),
+      const outcome = await analyzeImage(
+        deps.analyzer,
+        analyses,
+        input,
+        (name, state) => step({ step: name, state }),
+        { retryTemporaryFailures: canRetry },
       );
       const allFailed = outcome.analysis.errors.length === analyses.length;
       await step({

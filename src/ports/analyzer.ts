@@ -32,6 +32,9 @@ export interface AnalysisInput {
  * on AWS. Results follow Rekognition's conventions (confidence 0–100, relative boxes).
  */
 export interface Analyzer {
+  // An error whose `retryable` is true (a throttled service) means "try this image later":
+  // the job is retried with backoff, and only on its last attempt is the analysis recorded
+  // as failed. Any other error marks that analysis failed at once.
   analyze<N extends AnalysisName>(name: N, input: AnalysisInput): Promise<AnalysisResults[N]>;
   /** Which model produced each analysis, for the `models` field. */
   modelName(name: AnalysisName): Promise<string>;

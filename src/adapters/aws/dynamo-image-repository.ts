@@ -50,6 +50,7 @@
  * - delete: DeleteItem, a Query of the image's partition, BatchWriteItem of its entries.
  * - findExpired: 8 Queries of sparse indexes holding only pending and retained images' keys.
  */
+
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -80,6 +81,7 @@ import {
 } from './dynamo-image-items.ts';
 import { findExpiredImages, type ImageTable, listImages } from './dynamo-image-reads.ts';
 import { stepUpdate, transitionUpdate } from './dynamo-image-updates.ts';
+import { TTL_ATTRIBUTE } from './dynamo-table.ts';
 
 export interface DynamoImageRepositoryOptions {
   client: DynamoDBDocumentClient;
@@ -256,6 +258,8 @@ export class DynamoImageRepository implements ImageRepository {
       imageId,
       listPk: termPartition(String(image.tenant), term),
       listSk: image.listSk,
+      // Expire with the image: should TTL remove it before the sweeper, no entry outlives it.
+      ...(image[TTL_ATTRIBUTE] === undefined ? {} : { [TTL_ATTRIBUTE]: image[TTL_ATTRIBUTE] }),
     });
     const write = new TransactWriteCommand({
       TransactItems: [
