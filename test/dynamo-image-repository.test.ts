@@ -1,6 +1,6 @@
 import { DescribeTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { DynamoStoreError } from '../src/adapters/aws/dynamo-errors.ts';
 import { MAX_SEARCH_TERMS, termSortKey } from '../src/adapters/aws/dynamo-image-items.ts';
 import { DynamoImageRepository } from '../src/adapters/aws/dynamo-image-repository.ts';
@@ -70,6 +70,23 @@ describe.skipIf(!endpoint)('Class: DynamoImageRepository', () => {
         AttributeName: TTL_ATTRIBUTE,
         TimeToLiveStatus: 'ENABLED',
       });
+    });
+  });
+
+  describe('Method: list (reads of a sparse search)', () => {
+    it('reads full batches once candidates start failing a filter, not one Query per item', async () => {
+      const cat = searchTermsOf(analysisOf(['Cat'], [], []));
+      for (let n = 1; n <= 30; n++) {
+        await processing(n);
+        await repo.updateStep(id(n), { step: 'analysis', state: 'completed', terms: cat }, now);
+        if (n > 2) await repo.transition(id(n), TRANSITIONS.complete(now));
+      }
+      const send = vi.spyOn(client, 'send');
+      const page = await repo.list({ tenant: 't1', limit: 2, label: 'cat', status: 'processing' });
+      expect(ids(page).sort()).toEqual([id(1), id(2)]);
+      const queries = send.mock.calls.filter(([command]) => command instanceof QueryCommand);
+      expect(queries.length).toBeLessThanOrEqual(2);
+      send.mockRestore();
     });
   });
 

@@ -76,13 +76,25 @@ export async function listImages(db: ImageTable, query: ListQuery, now: number):
   const after = query.after ? listSortKey(query.after.createdAt, query.after.imageId) : undefined;
   const found: ImageSummary[] = [];
   let start: Item | undefined;
+  // Ask for what the page still needs until a candidate is skipped; from then on read full
+  // batches, or a sparse match would cost a Query (and a BatchGet) per item. Reading past
+  // the page is harmless: the cursor is the last image returned.
+  let skipped = false;
   do {
-    const page = await queryPage(db, plan, after, Math.min(BATCH_GET, query.limit - found.length), start);
+    const size = skipped ? BATCH_GET : Math.min(BATCH_GET, query.limit - found.length);
+    const page = await queryPage(db, plan, after, size, start);
     const items = plan.terms.length > 0 ? await imagesOf(db, page.items) : page.items;
     for (const item of items) {
-      if (!item || isExpired(item, now) || item.tenant !== query.tenant) continue;
-      if (plan.status !== undefined && item.status !== plan.status) continue;
-      if (!hasTerms(item, plan.terms)) continue;
+      const wanted =
+        item &&
+        !isExpired(item, now) &&
+        item.tenant === query.tenant &&
+        (plan.status === undefined || item.status === plan.status) &&
+        hasTerms(item, plan.terms);
+      if (!wanted) {
+        skipped = true;
+        continue;
+      }
       found.push(toSummary(item));
       if (found.length === query.limit) return found;
     }
