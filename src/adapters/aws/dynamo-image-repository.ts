@@ -152,7 +152,10 @@ export class DynamoImageRepository implements ImageRepository {
     });
     if (!(await conditionalCall('DeleteItem', () => this.client.send(remove)))) return false;
     // The image item went first: from now on no step can write entries under its partition.
-    await this.deleteEntries(imageKey(imageId).pk);
+    // Best effort: the image is deleted either way, and a failure here must not stop the
+    // caller deleting its files. A leftover entry is harmless (every search hit is checked
+    // against its image item) and expires with the image's TTL.
+    await this.deleteEntries(imageKey(imageId).pk).catch(() => undefined);
     return true;
   }
 
