@@ -17,7 +17,7 @@ import {
   ValidationError,
 } from '../core/errors.ts';
 import type { TokenBuckets } from '../core/token-bucket.ts';
-import type { KeyStore } from '../ports/key-store.ts';
+import type { KeyAuthenticator, KeyStore } from '../ports/key-store.ts';
 import { type AuthVariables, requireAdmin, requireApiKey } from './auth.ts';
 import { errorResponse, handleError } from './errors.ts';
 import { AllowedMethods } from './method-not-allowed.ts';
@@ -32,7 +32,10 @@ import { documentRawRoutes } from './routes/signed-url-docs.ts';
 
 export interface AppDeps {
   core: CoreDeps;
+  /** The admin routes' keys: SQLite locally, API Gateway's on AWS. */
   keys: KeyStore;
+  /** Checks x-api-key locally; on AWS, API Gateway has done that before the app runs. */
+  authenticator: KeyAuthenticator;
   buckets: TokenBuckets;
   /** Image and list bodies reused until the image changes; see ResponseCache. */
   readCache: ResponseCache;
@@ -132,7 +135,7 @@ export function createApp(deps: AppDeps) {
   // a full web Request (~8% of a GET /images/{id} in a CPU profile) to answer "none".
   const limitJson: MiddlewareHandler = (c, next) =>
     BODY_METHODS.has(c.req.method) ? limitBody(c, next) : next();
-  const auth = requireApiKey(deps.keys, deps.buckets, deps.core.clock);
+  const auth = requireApiKey(deps.authenticator, deps.buckets, deps.core.clock);
   // In Hono '/images/*' also matches '/images'; registering both would charge twice.
   app.use('/images/*', auth, limitJson);
   app.use('/keys/*', auth, requireAdmin('manage API keys'), limitJson);

@@ -3,7 +3,7 @@ import { hashApiKey } from '../core/api-keys.ts';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../core/errors.ts';
 import type { TokenBuckets } from '../core/token-bucket.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { ApiKeyRecord, KeyStore } from '../ports/key-store.ts';
+import type { ApiKeyRecord, KeyAuthenticator } from '../ports/key-store.ts';
 
 export type AuthVariables = { apiKey: ApiKeyRecord };
 
@@ -13,7 +13,7 @@ export type AuthVariables = { apiKey: ApiKeyRecord };
  * revoked one, 429 with Retry-After when over a limit.
  */
 export function requireApiKey(
-  keys: KeyStore,
+  keys: KeyAuthenticator,
   buckets: TokenBuckets,
   clock: Clock,
 ): MiddlewareHandler<{ Variables: AuthVariables }> {

@@ -1,5 +1,5 @@
+import type { SqliteKeyStore } from '../adapters/local/sqlite-key-store.ts';
 import { generateApiKey, hashApiKey } from '../core/api-keys.ts';
-import type { KeyStore } from '../ports/key-store.ts';
 
 export const ADMIN_KEY_ID = 'admin';
 
@@ -15,7 +15,7 @@ export type AdminKeyOrigin =
  * Only its hash is stored.
  */
 export async function ensureAdminKey(
-  keys: KeyStore,
+  keys: SqliteKeyStore,
   options: { apiKey?: string; now: number; rateLimitRps: number; rateLimitBurst: number },
 ): Promise<AdminKeyOrigin> {
   const existing = await keys.get(ADMIN_KEY_ID);

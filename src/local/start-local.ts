@@ -106,6 +106,7 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
   const app = createApp({
     core,
     keys,
+    authenticator: keys,
     buckets: new TokenBuckets(),
     readCache: new ResponseCache(versions, config.READ_CACHE_MB * 1024 * 1024),
     keyDefaults: {

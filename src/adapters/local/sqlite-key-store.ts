@@ -1,4 +1,5 @@
-import type { ApiKeyRecord, KeyStore } from '../../ports/key-store.ts';
+import { generateApiKey, generateKeyId, hashApiKey } from '../../core/api-keys.ts';
+import type { ApiKeyRecord, CreateKeyInput, KeyAuthenticator, KeyStore } from '../../ports/key-store.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 
 interface KeyRow {
@@ -38,7 +39,7 @@ const KEY_CACHE_MS = 5_000;
 const KEY_CACHE_MAX = 10_000;
 
 /** API keys in SQLite. Only hashes are stored; the plaintext is shown once at creation. */
-export class SqliteKeyStore implements KeyStore {
+export class SqliteKeyStore implements KeyStore, KeyAuthenticator {
   private readonly stmt;
   /** Only keys that exist: a flood of made-up keys must not grow it. */
   private readonly cache = new Map<string, { record: ApiKeyRecord; until: number }>();
@@ -65,6 +66,28 @@ export class SqliteKeyStore implements KeyStore {
     };
   }
 
+  async create(input: CreateKeyInput): Promise<{ record: ApiKeyRecord; apiKey: string }> {
+    const apiKey = generateApiKey();
+    const keyId = generateKeyId();
+    const record: ApiKeyRecord = {
+      keyId,
+      name: input.name,
+      tenant: keyId,
+      admin: false,
+      rateLimitRps: input.rateLimitRps,
+      rateLimitBurst: input.rateLimitBurst,
+      dailyQuota: input.dailyQuota,
+      createdAt: input.now,
+      revokedAt: null,
+    };
+    await this.put(record, hashApiKey(apiKey));
+    return { record, apiKey };
+  }
+
+  /**
+   * Inserts or replaces the key with this id: local only (not on the port), for the admin
+   * key that API_KEY sets or a first start generates.
+   */
   async put(record: ApiKeyRecord, keyHash: string): Promise<void> {
     this.stmt.put.run({ ...record, keyHash, admin: record.admin ? 1 : 0 });
     this.cache.clear();

@@ -1,18 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { generateApiKey, generateKeyId, hashApiKey } from '../../core/api-keys.ts';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { Clock } from '../../ports/clock.ts';
-import type { ApiKeyRecord, KeyStore } from '../../ports/key-store.ts';
+import type { ApiKeyRecord, KeyLimits, KeyStore } from '../../ports/key-store.ts';
 import type { AuthVariables } from '../auth.ts';
 import { errorResponses, JSON_BODY_ERRORS, json, keyedErrors, security } from '../openapi.ts';
 import { createRouter } from '../router.ts';
 import { CreatedKeySchema, CreateKeyRequestSchema, KeyIdParamSchema, KeySchema } from '../schemas.ts';
 
-export interface KeyDefaults {
-  rateLimitRps: number;
-  rateLimitBurst: number;
-  dailyQuota: number;
-}
+/** The limits a new key gets when the request leaves them out. */
+export type KeyDefaults = KeyLimits;
 
 const presentKey = (key: ApiKeyRecord) => ({
   keyId: key.keyId,
@@ -44,22 +40,20 @@ export function keyRoutes(keys: KeyStore, clock: Clock, defaults: KeyDefaults) {
     }),
     async (c) => {
       const input = c.req.valid('json');
-      const apiKey = generateApiKey();
-      const keyId = generateKeyId();
-      const record: ApiKeyRecord = {
-        keyId,
+      const { record, apiKey } = await keys.create({
         name: input.name,
-        tenant: keyId,
-        admin: false,
         rateLimitRps: input.rateLimit?.rps ?? defaults.rateLimitRps,
         rateLimitBurst: input.rateLimit?.burst ?? defaults.rateLimitBurst,
         dailyQuota: input.dailyQuota ?? defaults.dailyQuota,
-        createdAt: clock.now(),
-        revokedAt: null,
-      };
-      await keys.put(record, hashApiKey(apiKey));
+        now: clock.now(),
+      });
       return c.json(
-        { keyId, apiKey, name: record.name, createdAt: new Date(record.createdAt).toISOString() },
+        {
+          keyId: record.keyId,
+          apiKey,
+          name: record.name,
+          createdAt: new Date(record.createdAt).toISOString(),
+        },
         201,
       );
     },
