@@ -168,6 +168,16 @@ export function storageKey(tenant: string, imageId: string, variant: Variant): s
   return `${tenant}/${imageId}/${VARIANT_FILES[variant]}`;
 }
 
+/**
+ * Where a signed upload URL puts the bytes. Not `original`: a URL the store cannot make
+ * single-use (an S3 presigned PUT works until it expires) must never be able to replace an
+ * original that was checked and processed. completeUpload checks what arrives here and
+ * moves it to `original`.
+ */
+export function incomingKey(tenant: string, imageId: string): string {
+  return `${tenant}/${imageId}/incoming`;
+}
+
 export function imagePrefix(tenant: string, imageId: string): string {
   return `${tenant}/${imageId}/`;
 }

@@ -10,7 +10,14 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from './errors.ts';
-import { type ImageRecord, type ImageType, imagePrefix, initialSteps, storageKey } from './image.ts';
+import {
+  type ImageRecord,
+  type ImageType,
+  imagePrefix,
+  incomingKey,
+  initialSteps,
+  storageKey,
+} from './image.ts';
 import { TRANSITIONS } from './image-state.ts';
 import { SNIFF_BYTES, sniffImageType } from './magic-bytes.ts';
 import { UploadGuard } from './upload-guard.ts';
@@ -48,9 +55,8 @@ export async function createUpload(
     createdAt: now,
   });
   const ttl = deps.settings.uploadUrlTtlSeconds;
-  const key = storageKey(tenant, imageId, 'original');
   const uploadUrl = await deps.urls.upload(
-    { imageId, key, contentType: input.fileType },
+    { imageId, key: incomingKey(tenant, imageId), contentType: input.fileType },
     Math.floor(now / 1000) + ttl,
   );
   return { imageId, uploadUrl, expiresIn: ttl };
@@ -58,6 +64,11 @@ export async function createUpload(
 
 /** What the store says about an original that has just arrived. */
 export interface StoredOriginal {
+  /**
+   * Where it arrived: the incoming key a signed URL writes to (AWS), moved to `original` once
+   * checked; or, when omitted, `original` itself (the local PUT, which checked it streaming).
+   */
+  key?: string;
   size: number;
   /** The Content-Type it was stored with, where the store keeps one. */
   contentType?: string | undefined;
@@ -78,6 +89,9 @@ export async function completeUpload(
   imageId: string,
   stored: StoredOriginal,
 ): Promise<ImageRecord | null> {
+  // An upload URL replayed after its image left pending (S3's work until they expire) only
+  // overwrites the incoming object, which is never processed or served and goes with the
+  // image's other files; the checked original is out of its reach.
   const record = await deps.repo.getById(imageId);
   if (record?.status === 'uploaded' && record.attempts === 0) {
     // Marked uploaded by an earlier call that may have died before queueing (S3 retries its
@@ -86,8 +100,16 @@ export async function completeUpload(
     return record;
   }
   if (record?.status !== 'pending') return null;
-  const key = storageKey(record.tenant, imageId, 'original');
-  const refusal = await checkOriginal(deps, record, key, stored);
+  const original = storageKey(record.tenant, imageId, 'original');
+  // Moved before it is checked, so that a replay of the URL meanwhile can only change the
+  // incoming object, never what was checked. Gone already: another event moved it.
+  let size = stored.size;
+  if (stored.key !== undefined && stored.key !== original) {
+    const moved = await deps.blobs.move(stored.key, original);
+    if (!moved) return null;
+    size = moved.size;
+  }
+  const refusal = await checkOriginal(deps, record, original, { ...stored, size });
   const now = deps.clock.now();
   const expiresAt = now + deps.settings.retentionDays * DAY_MS;
   if (refusal) {
@@ -96,7 +118,7 @@ export async function completeUpload(
     await deps.repo.transition(imageId, TRANSITIONS.fail(reason, now, null, expiresAt));
     throw refusal;
   }
-  const uploaded = await deps.repo.transition(imageId, TRANSITIONS.markUploaded(stored.size, now, expiresAt));
+  const uploaded = await deps.repo.transition(imageId, TRANSITIONS.markUploaded(size, now, expiresAt));
   if (!uploaded) {
     // Deleted while the bytes were arriving: leave nothing behind.
     await deps.blobs.deletePrefix(imagePrefix(record.tenant, imageId));

@@ -30,6 +30,11 @@ export interface BlobStore {
    */
   read(key: string, range?: ByteRange): Promise<BlobStream | null>;
   stat(key: string): Promise<BlobInfo | null>;
+  /**
+   * Moves an object to another key, replacing what is there; null when `from` does not
+   * exist. Readers of `to` see the old object or the whole new one.
+   */
+  move(from: string, to: string): Promise<BlobInfo | null>;
   /** Removes every object under the prefix; removing nothing is not an error. */
   deletePrefix(prefix: string): Promise<void>;
 }

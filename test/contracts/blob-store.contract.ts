@@ -194,6 +194,25 @@ export function blobStoreContract(options: BlobStoreContractOptions): void {
     });
   });
 
+  describe('Method: move', () => {
+    it('moves an object to another key whole, replacing what was there', async () => {
+      const store = await makeStore();
+      await store.write('t1/img1/incoming', PHOTO);
+      await store.write('t1/img1/original', Buffer.from('older'));
+      const info = await store.move('t1/img1/incoming', 't1/img1/original');
+      expect(info?.size).toBe(PHOTO.length);
+      expect((await readBytes(store, 't1/img1/original'))?.equals(PHOTO)).toBe(true);
+      expect(await store.stat('t1/img1/incoming')).toBeNull();
+    });
+
+    it('answers null for a key that does not exist, and changes nothing', async () => {
+      const store = await makeStore();
+      await store.write('t1/img1/original', PHOTO);
+      expect(await store.move('t1/img1/incoming', 't1/img1/original')).toBeNull();
+      expect((await readBytes(store, 't1/img1/original'))?.equals(PHOTO)).toBe(true);
+    });
+  });
+
   describe('Method: deletePrefix', () => {
     it('removes every object under the prefix and nothing under a longer or sibling one', async () => {
       const store = await makeStore();

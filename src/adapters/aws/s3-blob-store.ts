@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
@@ -105,6 +107,21 @@ export class S3BlobStore implements BlobStore {
       etag: required(head.ETag, 'ETag', 'HeadObject', key),
       lastModified: required(head.LastModified, 'LastModified', 'HeadObject', key),
     };
+  }
+
+  /** CopyObject then DeleteObject: S3 has no rename; the copy is atomic for readers of `to`. */
+  async move(from: string, to: string): Promise<BlobInfo | null> {
+    const source = `${this.bucket}/${this.keyOf(from).split('/').map(encodeURIComponent).join('/')}`;
+    const copied = await this.send('CopyObject', from, () =>
+      this.client.send(
+        new CopyObjectCommand({ Bucket: this.bucket, Key: this.keyOf(to), CopySource: source }),
+      ),
+    ).catch(nullIfMissing);
+    if (!copied) return null;
+    await this.send('DeleteObject', from, () =>
+      this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(from) })),
+    );
+    return this.stat(to);
   }
 
   async deletePrefix(prefix: string): Promise<void> {

@@ -72,6 +72,15 @@ export class FsBlobStore implements BlobStore {
     return null;
   }
 
+  async move(from: string, to: string): Promise<BlobInfo | null> {
+    const source = this.pathOf(from);
+    const target = this.pathOf(to);
+    await mkdir(dirname(target), { recursive: true });
+    // rename() is atomic within one filesystem, which one root is.
+    if ((await rename(source, target).catch(nullIfMissing)) === null) return null;
+    return this.stat(to);
+  }
+
   async stat(key: string): Promise<BlobInfo | null> {
     const s = await stat(this.pathOf(key)).catch(nullIfMissing);
     return s?.isFile() ? infoOf(s) : null;
