@@ -1,0 +1,141 @@
+import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { parseBody } from '../adapters/aws/sqs-messages.ts';
+import type { CoreDeps } from '../core/deps.ts';
+import { AppError } from '../core/errors.ts';
+import { imagePrefix } from '../core/image.ts';
+import { type ProcessingDeps, runProcessImageJob } from '../core/processing.ts';
+import { completeUpload } from '../core/upload.ts';
+import { type CreatedObject, incomingUpload, parseS3Notification } from './s3-events.ts';
+
+/** The fields of a Lambda SQS event record this handler reads. */
+export interface SqsEventRecord {
+  messageId: string;
+  body: string;
+  /** Needed only to apply a retry's delay (ChangeMessageVisibility). */
+  receiptHandle?: string;
+  attributes?: { ApproximateReceiveCount?: string };
+}
+
+/** Lambda's partial batch response: the messages to deliver again; the others are deleted. */
+export interface BatchResponse {
+  batchItemFailures: Array<{ itemIdentifier: string }>;
+}
+
+export interface ProcessBatchDeps {
+  core: CoreDeps;
+  processing: ProcessingDeps;
+  /**
+   * The queue the batch came from. With it, a retried job's message stays hidden for the
+   * backoff delay; without it, it comes back after the queue's visibility timeout.
+   */
+  sqs?: { client: SQSClient; queueUrl: string };
+  /** One line per notable event; never given keys' contents or error stacks. Default console.warn. */
+  log?: (line: string) => void;
+}
+
+// SQS's longest visibility timeout (12 hours).
+const MAX_VISIBILITY_SECONDS = 43_200;
+
+/**
+ * Handles one batch from the jobs queue, which carries two kinds of message: S3's bucket
+ * notifications (an upload's bytes arrived) and our typed jobs. A message that cannot be
+ * read as either is reported as failed, not dropped: SQS delivers it again and its redrive
+ * policy moves it to the DLQ after maxReceiveCount, where an operator can see it.
+ */
+export async function processBatch(
+  records: readonly SqsEventRecord[],
+  deps: ProcessBatchDeps,
+): Promise<BatchResponse> {
+  const log = deps.log ?? ((line: string) => console.warn(line));
+  const batchItemFailures: BatchResponse['batchItemFailures'] = [];
+  for (const record of records) {
+    let ok: boolean;
+    try {
+      ok = await processRecord(record, deps, log);
+    } catch (error) {
+      log(`message ${record.messageId} failed: ${describe(error)}`);
+      ok = false;
+    }
+    if (!ok) batchItemFailures.push({ itemIdentifier: record.messageId });
+  }
+  return { batchItemFailures };
+}
+
+/** True when the message is done with (and can be deleted); false to have it delivered again. */
+async function processRecord(
+  record: SqsEventRecord,
+  deps: ProcessBatchDeps,
+  log: (line: string) => void,
+): Promise<boolean> {
+  const notification = parseS3Notification(record.body);
+  if (notification.kind === 'test-event') return true;
+  if (notification.kind === 'created') {
+    for (const object of notification.objects) await objectCreated(object, deps.core, log);
+    return true;
+  }
+  const parsed = parseBody(record.body);
+  if (parsed.kind === 's3-test-event') return true;
+  if (parsed.kind === 'not-a-job') {
+    log(
+      `message ${record.messageId} is neither an S3 notification nor a job (${parsed.reason}); left for the DLQ`,
+    );
+    return false;
+  }
+  const attempt = Number(record.attributes?.ApproximateReceiveCount) || 1;
+  const outcome = await runProcessImageJob(deps.processing, parsed.job.data, attempt);
+  if (outcome.action === 'delete') return true;
+  log(`job for image ${parsed.job.data.imageId} (attempt ${attempt}): ${outcome.action}: ${outcome.reason}`);
+  if (outcome.action === 'retry') await delayRetry(record, outcome.delaySeconds, deps, log);
+  return false;
+}
+
+/**
+ * An object reached the bucket. Only what a signed upload URL writes concerns us (our own
+ * writes of originals and variants are reported too): its image completes its upload.
+ */
+async function objectCreated(
+  object: CreatedObject,
+  core: CoreDeps,
+  log: (line: string) => void,
+): Promise<void> {
+  const upload = incomingUpload(object.key);
+  if (!upload) return;
+  try {
+    const completed = await completeUpload(core, upload.imageId, { key: object.key, size: object.size });
+    if (completed || (await core.repo.getById(upload.imageId))) return;
+    // No such image: a PUT through a URL still valid after its image was deleted.
+    await core.blobs.deletePrefix(imagePrefix(upload.tenant, upload.imageId));
+    log(`image ${upload.imageId} is unknown: removed the object uploaded for it`);
+  } catch (error) {
+    // A refused upload: completeUpload has already failed the image with this code.
+    if (!(error instanceof AppError)) throw error;
+    log(`upload of image ${upload.imageId} refused: ${error.code}`);
+  }
+}
+
+/** Keeps a retried job's message hidden for the backoff delay, when the queue is known. */
+async function delayRetry(
+  record: SqsEventRecord,
+  delaySeconds: number,
+  deps: ProcessBatchDeps,
+  log: (line: string) => void,
+): Promise<void> {
+  if (!deps.sqs || !record.receiptHandle) return;
+  const seconds = Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(delaySeconds)));
+  try {
+    await deps.sqs.client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: deps.sqs.queueUrl,
+        ReceiptHandle: record.receiptHandle,
+        VisibilityTimeout: seconds,
+      }),
+    );
+  } catch (error) {
+    // The message still comes back, only after the queue's visibility timeout.
+    log(`could not delay the retry of message ${record.messageId}: ${describe(error)}`);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
