@@ -16,7 +16,6 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { DynamoImageRepository } from '../src/adapters/aws/dynamo-image-repository.ts';
 import { S3BlobStore } from '../src/adapters/aws/s3-blob-store.ts';
-import { createS3Client } from '../src/adapters/aws/s3-client.ts';
 import { S3SignedUrls } from '../src/adapters/aws/s3-signed-urls.ts';
 import { SqsJobQueue } from '../src/adapters/aws/sqs-job-queue.ts';
 import { parseBody } from '../src/adapters/aws/sqs-messages.ts';
@@ -29,7 +28,7 @@ import { type ProcessBatchDeps, processBatch, type SqsEventRecord } from '../src
 import { decodeS3Key, incomingUpload, parseS3Notification } from '../src/lambda/s3-events.ts';
 import { systemClock } from '../src/ports/clock.ts';
 import { freshImageTable, motoDynamo } from './helpers/dynamo.ts';
-import { MOTO_INSTALL_HINT } from './helpers/moto.ts';
+import { MOTO_INSTALL_HINT, motoS3Client } from './helpers/moto.ts';
 import { createQueuePair, motoSqsClient } from './helpers/sqs.ts';
 
 const endpoint = inject('motoEndpoint');
@@ -80,12 +79,7 @@ describe.skipIf(!endpoint)('Function: processBatch (on moto)', () => {
   const logged: string[] = [];
 
   beforeAll(() => {
-    s3 = createS3Client({
-      region: 'us-east-1',
-      endpoint: endpoint ?? '',
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    s3 = motoS3Client(endpoint ?? '');
     sqs = motoSqsClient(endpoint ?? '');
     dynamo = motoDynamo(endpoint ?? '');
   });

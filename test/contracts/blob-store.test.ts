@@ -6,9 +6,8 @@ import { Readable } from 'node:stream';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { S3BlobStore } from '../../src/adapters/aws/s3-blob-store.ts';
-import { createS3Client } from '../../src/adapters/aws/s3-client.ts';
 import { FsBlobStore } from '../../src/adapters/local/fs-blob-store.ts';
-import { MOTO_INSTALL_HINT } from '../helpers/moto.ts';
+import { MOTO_INSTALL_HINT, motoS3Client } from '../helpers/moto.ts';
 import { blobStoreContract } from './blob-store.contract.ts';
 
 const endpoint = inject('motoEndpoint');
@@ -29,12 +28,7 @@ describe('Class: FsBlobStore (contract)', () => {
 });
 
 function motoClient(): S3Client {
-  return createS3Client({
-    region: 'us-east-1',
-    endpoint: endpoint ?? '',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  return motoS3Client(endpoint ?? '');
 }
 
 async function createBucket(client: S3Client): Promise<string> {

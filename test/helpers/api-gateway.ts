@@ -5,14 +5,11 @@ import {
   DeleteUsagePlanCommand,
 } from '@aws-sdk/client-api-gateway';
 import type { KeyLimits } from '../../src/ports/key-store.ts';
+import { motoClientConfig } from './moto.ts';
 
 /** An API Gateway client for moto_server: any credentials do, the region only has to be real. */
 export function motoApiGatewayClient(endpoint: string): APIGatewayClient {
-  return new APIGatewayClient({
-    region: 'us-east-1',
-    endpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  return new APIGatewayClient(motoClientConfig(endpoint));
 }
 
 /** A uniquely named usage plan with these limits, as the deployment's default plan would be. */

@@ -2,14 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createImageTable } from '../../src/adapters/aws/dynamo-table.ts';
+import { motoClientConfig } from './moto.ts';
 
 /** SDK clients for moto_server: a fixed region and dummy credentials, never the environment's. */
 export function motoDynamo(endpoint: string): { base: DynamoDBClient; client: DynamoDBDocumentClient } {
-  const base = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  const base = new DynamoDBClient(motoClientConfig(endpoint));
   return { base, client: DynamoDBDocumentClient.from(base) };
 }
 

@@ -1,10 +1,24 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../src/adapters/aws/s3-client.ts';
 
 /** A running moto_server: S3, DynamoDB and SQS over HTTP on one loopback port. */
 export interface MotoServer {
   endpoint: string;
   stop(): Promise<void>;
+}
+
+/**
+ * What every SDK client pointed at moto_server needs: the endpoint, a real region and
+ * dummy credentials, never the environment's (a developer's real AWS profile must not leak in).
+ */
+export function motoClientConfig(endpoint: string) {
+  return {
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  };
 }
 
 /** The command the AWS contract runs need; installing it is what a skip line tells people to do. */
@@ -64,4 +78,9 @@ export async function startMoto(): Promise<MotoServer> {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** An S3 client for moto_server, built the way the app builds one (path-style addressing). */
+export function motoS3Client(endpoint: string): S3Client {
+  return createS3Client({ ...motoClientConfig(endpoint), forcePathStyle: true });
 }

@@ -5,14 +5,11 @@ import {
   GetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { motoClientConfig } from './moto.ts';
 
 /** An SQS client for moto_server: any credentials do, the region only has to be real. */
 export function motoSqsClient(endpoint: string): SQSClient {
-  return new SQSClient({
-    region: 'us-east-1',
-    endpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  return new SQSClient(motoClientConfig(endpoint));
 }
 
 export interface SqsQueuePair {
