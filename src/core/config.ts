@@ -63,6 +63,11 @@ export const SharedConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JOB_MAX_ATTEMPTS: int(1, 100).default(3),
   RETRY_BASE_DELAY_MS: int(0).default(2000),
+  // A new key's limits unless POST /keys asks for others: the token bucket locally, the
+  // default usage plan's throttle and quota on AWS.
+  RATE_LIMIT_RPS: int(1).default(100),
+  RATE_LIMIT_BURST: int(1).default(200),
+  DAILY_QUOTA: int(0).default(0),
 });
 export type SharedConfig = z.infer<typeof SharedConfigSchema>;
 

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
@@ -16,9 +15,9 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../core/errors.ts';
-import type { TokenBuckets } from '../core/token-bucket.ts';
-import type { KeyAuthenticator, KeyStore } from '../ports/key-store.ts';
-import { type AuthVariables, requireAdmin, requireApiKey } from './auth.ts';
+import type { KeyStore } from '../ports/key-store.ts';
+import { API_VERSION } from '../version.ts';
+import { type AuthVariables, requireAdmin } from './auth.ts';
 import { errorResponse, handleError } from './errors.ts';
 import { AllowedMethods } from './method-not-allowed.ts';
 import { json } from './openapi.ts';
@@ -34,9 +33,12 @@ export interface AppDeps {
   core: CoreDeps;
   /** The admin routes' keys: SQLite locally, API Gateway's on AWS. */
   keys: KeyStore;
-  /** Checks x-api-key locally; on AWS, API Gateway has done that before the app runs. */
-  authenticator: KeyAuthenticator;
-  buckets: TokenBuckets;
+  /**
+   * Sets the caller's key on the context or refuses the request: locally it checks x-api-key
+   * and applies the key's limits (requireApiKey); on AWS, API Gateway has done both and this
+   * reads the key id the gateway passed (gatewayIdentity).
+   */
+  authenticate: MiddlewareHandler<{ Variables: AuthVariables }>;
   /** Image and list bodies reused until the image changes; see ResponseCache. */
   readCache: ResponseCache;
   keyDefaults: KeyDefaults;
@@ -48,11 +50,6 @@ export interface AppDeps {
   corsOrigins: '*' | readonly string[];
   logger: Logger;
 }
-
-/** The API's version in the OpenAPI document: the package's, read once. */
-const API_VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 /** JSON request bodies here are a few hundred bytes; anything near this is hostile. */
 const MAX_JSON_BODY = 64 * 1024;
@@ -135,7 +132,7 @@ export function createApp(deps: AppDeps) {
   // a full web Request (~8% of a GET /images/{id} in a CPU profile) to answer "none".
   const limitJson: MiddlewareHandler = (c, next) =>
     BODY_METHODS.has(c.req.method) ? limitBody(c, next) : next();
-  const auth = requireApiKey(deps.authenticator, deps.buckets, deps.core.clock);
+  const auth = deps.authenticate;
   // In Hono '/images/*' also matches '/images'; registering both would charge twice.
   app.use('/images/*', auth, limitJson);
   app.use('/keys/*', auth, requireAdmin('manage API keys'), limitJson);

@@ -31,7 +31,18 @@ export interface ProcessBatchDeps {
   sqs?: { client: SQSClient; queueUrl: string };
   /** One line per notable event; never given keys' contents or error stacks. Default console.warn. */
   log?: (line: string) => void;
+  /** Counts what happened to images (the process function turns these into metrics). */
+  count?: (event: ImageEvent) => void;
 }
+
+/** What a message did to an image, for metrics. */
+export type ImageEvent =
+  | 'uploadCompleted'
+  | 'uploadRefused'
+  | 'completed'
+  | 'failed'
+  | 'retried'
+  | 'deadLettered';
 
 // SQS's longest visibility timeout (12 hours).
 const MAX_VISIBILITY_SECONDS = 43_200;
@@ -46,31 +57,40 @@ export async function processBatch(
   records: readonly SqsEventRecord[],
   deps: ProcessBatchDeps,
 ): Promise<BatchResponse> {
-  const log = deps.log ?? ((line: string) => console.warn(line));
   const batchItemFailures: BatchResponse['batchItemFailures'] = [];
   for (const record of records) {
-    let ok: boolean;
-    try {
-      ok = await processRecord(record, deps, log);
-    } catch (error) {
-      log(`message ${record.messageId} failed: ${describe(error)}`);
-      ok = false;
-    }
-    if (!ok) batchItemFailures.push({ itemIdentifier: record.messageId });
+    if (!(await handleRecord(record, deps))) batchItemFailures.push({ itemIdentifier: record.messageId });
   }
   return { batchItemFailures };
 }
 
-/** True when the message is done with (and can be deleted); false to have it delivered again. */
+/**
+ * One message of a batch: true when it is done with (and can be deleted), false to have SQS
+ * deliver it again. Never throws: an unexpected error is logged and counts as not done.
+ */
+export async function handleRecord(record: SqsEventRecord, deps: ProcessBatchDeps): Promise<boolean> {
+  const log = deps.log ?? ((line: string) => console.warn(line));
+  try {
+    return await processRecord(record, deps, log);
+  } catch (error) {
+    log(`message ${record.messageId} failed: ${describe(error)}`);
+    return false;
+  }
+}
+
 async function processRecord(
   record: SqsEventRecord,
   deps: ProcessBatchDeps,
   log: (line: string) => void,
 ): Promise<boolean> {
+  const count = deps.count ?? (() => {});
   const notification = parseS3Notification(record.body);
   if (notification.kind === 'test-event') return true;
   if (notification.kind === 'created') {
-    for (const object of notification.objects) await objectCreated(object, deps.core, log);
+    for (const object of notification.objects) {
+      const event = await objectCreated(object, deps.core, log);
+      if (event) count(event);
+    }
     return true;
   }
   const parsed = parseBody(record.body);
@@ -83,7 +103,11 @@ async function processRecord(
   }
   const attempt = Number(record.attributes?.ApproximateReceiveCount) || 1;
   const outcome = await runProcessImageJob(deps.processing, parsed.job.data, attempt);
-  if (outcome.action === 'delete') return true;
+  if (outcome.action === 'delete') {
+    if (outcome.result !== 'skipped') count(outcome.result);
+    return true;
+  }
+  count(outcome.action === 'retry' ? 'retried' : 'deadLettered');
   log(`job for image ${parsed.job.data.imageId} (attempt ${attempt}): ${outcome.action}: ${outcome.reason}`);
   if (outcome.action === 'retry') await delayRetry(record, outcome.delaySeconds, deps, log);
   return false;
@@ -97,19 +121,22 @@ async function objectCreated(
   object: CreatedObject,
   core: CoreDeps,
   log: (line: string) => void,
-): Promise<void> {
+): Promise<ImageEvent | null> {
   const upload = incomingUpload(object.key);
-  if (!upload) return;
+  if (!upload) return null;
   try {
     const completed = await completeUpload(core, upload.imageId, { key: object.key, size: object.size });
-    if (completed || (await core.repo.getById(upload.imageId))) return;
+    if (completed) return 'uploadCompleted';
+    if (await core.repo.getById(upload.imageId)) return null;
     // No such image: a PUT through a URL still valid after its image was deleted.
     await core.blobs.deletePrefix(imagePrefix(upload.tenant, upload.imageId));
     log(`image ${upload.imageId} is unknown: removed the object uploaded for it`);
+    return null;
   } catch (error) {
     // A refused upload: completeUpload has already failed the image with this code.
     if (!(error instanceof AppError)) throw error;
     log(`upload of image ${upload.imageId} refused: ${error.code}`);
+    return 'uploadRefused';
   }
 }
 

@@ -21,6 +21,7 @@ import type { JobOutcome } from '../core/processing.ts';
 import { sweepExpired } from '../core/sweeper.ts';
 import { TokenBuckets } from '../core/token-bucket.ts';
 import { type App, createApp } from '../http/app.ts';
+import { requireApiKey } from '../http/auth.ts';
 import { ResponseCache } from '../http/response-cache.ts';
 import { systemClock } from '../ports/clock.ts';
 import { JobRunner } from '../worker/job-runner.ts';
@@ -106,8 +107,7 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
   const app = createApp({
     core,
     keys,
-    authenticator: keys,
-    buckets: new TokenBuckets(),
+    authenticate: requireApiKey(keys, new TokenBuckets(), clock),
     readCache: new ResponseCache(versions, config.READ_CACHE_MB * 1024 * 1024),
     keyDefaults: {
       rateLimitRps: config.RATE_LIMIT_RPS,

@@ -1,0 +1,4 @@
+import { apiHandler } from './api-handler.ts';
+
+/** The delete function (template.yaml: DeleteFunction). */
+export const handler = apiHandler('delete');

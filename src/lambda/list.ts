@@ -1,0 +1,4 @@
+import { apiHandler } from './api-handler.ts';
+
+/** The list function (template.yaml: ListFunction). */
+export const handler = apiHandler('list');

@@ -1,0 +1,4 @@
+import { apiHandler } from './api-handler.ts';
+
+/** The status function (template.yaml: StatusFunction). */
+export const handler = apiHandler('status');
