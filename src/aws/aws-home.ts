@@ -12,7 +12,7 @@ import { createS3Client } from '../adapters/aws/s3-client.ts';
 import { S3SignedUrls } from '../adapters/aws/s3-signed-urls.ts';
 import { SqsJobQueue } from '../adapters/aws/sqs-job-queue.ts';
 import { InProcessImageEvents } from '../adapters/local/in-process-image-events.ts';
-import { createCore, createProcessing, processingSettingsFrom } from '../core/create-core.ts';
+import { createCore, processingSettingsFrom } from '../core/create-core.ts';
 import type { CoreDeps } from '../core/deps.ts';
 import type { ProcessingDeps } from '../core/processing.ts';
 import type { Analyzer } from '../ports/analyzer.ts';
@@ -107,8 +107,10 @@ export function createAwsHome(config: AwsConfig, instrument: InstrumentClient = 
       return keys;
     },
     processing() {
-      processing ??= analyzerFor(config, clients).then((analyzer) =>
-        createProcessing({ repo, blobs, analyzer, clock: systemClock }, processingSettingsFrom(config)),
+      // Imported here, not at the top: it loads sharp, which only the process function ships.
+      processing ??= Promise.all([analyzerFor(config, clients), import('../core/create-processing.ts')]).then(
+        ([analyzer, { createProcessing }]) =>
+          createProcessing({ repo, blobs, analyzer, clock: systemClock }, processingSettingsFrom(config)),
       );
       return processing;
     },

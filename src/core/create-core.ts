@@ -1,8 +1,6 @@
 import type { SharedConfig } from './config.ts';
 import { coreSettingsFrom } from './config.ts';
 import type { CoreDeps } from './deps.ts';
-import type { ProcessingDeps } from './processing.ts';
-import { SharpPipeline } from './sharp-pipeline.ts';
 
 /** The ports the request-side use cases need, from whichever home is running. */
 export type CoreAdapters = Omit<CoreDeps, 'settings' | 'onJobQueued'>;
@@ -28,16 +26,4 @@ export function processingSettingsFrom(config: SharedConfig): ProcessingSettings
     maxAttempts: config.JOB_MAX_ATTEMPTS,
     retryBaseDelayMs: config.RETRY_BASE_DELAY_MS,
   };
-}
-
-/**
- * Processing as a worker thread or the process Lambda builds it: the same sharp pipeline and
- * retry policy in both homes.
- */
-export function createProcessing(
-  adapters: Pick<ProcessingDeps, 'repo' | 'blobs' | 'analyzer' | 'clock'>,
-  settings: ProcessingSettings,
-): ProcessingDeps {
-  const { maxPixels, maxAttempts, retryBaseDelayMs } = settings;
-  return { ...adapters, pipeline: new SharpPipeline(maxPixels), maxPixels, maxAttempts, retryBaseDelayMs };
 }

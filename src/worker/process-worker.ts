@@ -7,7 +7,8 @@ import { SharedImageVersions } from '../adapters/local/shared-image-versions.ts'
 import { openDatabase } from '../adapters/local/sqlite-database.ts';
 import { SqliteImageRepository } from '../adapters/local/sqlite-image-repository.ts';
 import type { AnalysisName } from '../core/analysis.ts';
-import { createProcessing, type ProcessingSettings } from '../core/create-core.ts';
+import type { ProcessingSettings } from '../core/create-core.ts';
+import { createProcessing } from '../core/create-processing.ts';
 import { type JobOutcome, runProcessImageJob } from '../core/processing.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { Job } from '../ports/job-queue.ts';
