@@ -16,7 +16,15 @@ import { ALLOCATOR_ENV } from './lib.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = 'bench/results';
 const LATEST = `${RESULTS}/latest`;
-const ALL = ['startup', 'scale', 'api-throughput', 'pipeline-vs-sharp', 'memory', 'analysis'];
+const ALL = [
+  'startup',
+  'scale',
+  'api-throughput',
+  'pipeline-vs-sharp',
+  'memory',
+  'analysis',
+  'lambda-bundles',
+];
 const only = process.env.BENCH_ONLY?.split(',') ?? ALL;
 const names = ALL.filter((n) => only.includes(n));
 
