@@ -101,6 +101,8 @@ async function start(
     POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'serverless-image-api',
     // EMF lines are CloudWatch's input; on a terminal they are noise unless asked for.
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    // This thread has said that SDK releases after January 2027 need Node 22; once is enough.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
   const modules = await Promise.all(API_FUNCTIONS.map((fn) => importHandler(fn)));
   API_FUNCTIONS.forEach((fn, i) => {
