@@ -51,7 +51,6 @@ describe.skipIf(!endpoint)('API Gateway stand-in', () => {
       handlers,
       keys: new GatewayKeys(client),
       stage: 'local',
-      cors: true,
       timeoutMs: 500,
       log: () => {},
     });
@@ -139,9 +138,10 @@ describe.skipIf(!endpoint)('API Gateway stand-in', () => {
     ]);
   });
 
-  it('answers CORS preflights without a key', async () => {
-    const res = await call('/images', { method: 'OPTIONS' }, null);
-    expect(res.status).toBe(204);
-    expect(res.headers.get('access-control-allow-headers')).toContain('x-api-key');
+  it('hands a keyed path’s CORS preflight to its function without a key; unkeyed paths have none', async () => {
+    events.length = 0;
+    expect((await call('/images/abc', { method: 'OPTIONS' }, null)).status).toBe(200);
+    expect(events.map((e) => [e.fn, e.event.httpMethod])).toEqual([['get', 'OPTIONS']]);
+    expect((await call('/health', { method: 'OPTIONS' }, null)).status).toBe(404);
   });
 });

@@ -15,7 +15,7 @@ interface AcceptedKey {
 
 export type KeyCheck =
   | { ok: true; keyId: string }
-  | { ok: false; refusal: 'API_KEY' | 'THROTTLED' | 'QUOTA_EXCEEDED' };
+  | { ok: false; refusal: 'INVALID_API_KEY' | 'THROTTLED' | 'QUOTA_EXCEEDED' };
 
 /** How long a snapshot of the keys is trusted: a revoked key is refused within this. */
 const SNAPSHOT_MS = 1000;
@@ -37,12 +37,12 @@ export class GatewayKeys {
   constructor(private readonly client: APIGatewayClient) {}
 
   async check(presented: string | undefined, now = Date.now()): Promise<KeyCheck> {
-    if (!presented) return { ok: false, refusal: 'API_KEY' };
+    if (!presented) return { ok: false, refusal: 'INVALID_API_KEY' };
     let key = (await this.keys(now)).get(presented);
     // A key made a moment ago (POST /keys) works at once, as locally: an unknown value renews
     // the snapshot, at most ten times a second so a stream of bad keys costs little.
     if (!key && now - this.takenAt > RENEW_UNKNOWN_MS) key = (await this.keys(now, true)).get(presented);
-    if (!key) return { ok: false, refusal: 'API_KEY' };
+    if (!key) return { ok: false, refusal: 'INVALID_API_KEY' };
     const { rateLimitRps, rateLimitBurst, dailyQuota } = key.limits;
     if (this.buckets.take(key.keyId, rateLimitRps, rateLimitBurst, now) > 0)
       return { ok: false, refusal: 'THROTTLED' };

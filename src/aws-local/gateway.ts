@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ApiFunction, ApiRoute } from '../aws/api-routes.ts';
-import { GATEWAY_RESPONSES } from '../aws/gateway-responses.ts';
+import { GATEWAY_RESPONSES, type GatewayResponseType } from '../aws/gateway-responses.ts';
 import type { ApiHandler } from '../lambda/api-handler.ts';
 import type { GatewayKeys } from './gateway-keys.ts';
 import { lambdaContext } from './lambda-context.ts';
@@ -12,8 +12,6 @@ export interface GatewayOptions {
   handlers: Record<ApiFunction, ApiHandler>;
   keys: GatewayKeys;
   stage: string;
-  /** Browsers may call from anywhere (the template's Cors setting), or CORS is off. */
-  cors: boolean;
   /** Lambda's timeout of the API functions; API Gateway itself gives up at 29 s. */
   timeoutMs: number;
   log: (line: string) => void;
@@ -23,8 +21,6 @@ export interface GatewayOptions {
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 const INTEGRATION_TIMEOUT_MS = 29_000;
 const TEXT_TYPES = /^(application\/(json|xml|x-www-form-urlencoded)|text\/)/i;
-
-type GatewayResponseType = keyof typeof GATEWAY_RESPONSES;
 
 /**
  * API Gateway's REST API in front of the API functions, as its proxy integration behaves:
@@ -50,25 +46,30 @@ export function createGateway(options: GatewayOptions): Server {
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway');
     const method = req.method ?? 'GET';
-    if (method === 'OPTIONS' && options.cors) return preflight(res);
     const body = await readBody(req);
     if (body === null) return refuse(res, 'REQUEST_TOO_LARGE');
 
     const match = resources
       .map(({ resource, pattern }) => ({ resource, params: pattern.exec(url.pathname) }))
       .find(({ params }) => params !== null);
-    const route = match && options.routes.find((r) => r.resource === match.resource && r.method === method);
+    const onResource = options.routes.filter((r) => r.resource === match?.resource);
+    // As the template: a keyed path's OPTIONS (a CORS preflight) goes, without a key, to a
+    // function of that path, whose app answers it from CORS_ORIGINS.
+    const route =
+      method === 'OPTIONS'
+        ? onResource.find((r) => r.apiKeyRequired)
+        : onResource.find((r) => r.method === method);
     if (!match?.params || !route) return refuse(res, 'MISSING_AUTHENTICATION_TOKEN');
 
     const presented = header(req, 'x-api-key');
     let apiKeyId: string | null = null;
-    if (route.apiKeyRequired) {
+    if (route.apiKeyRequired && method !== 'OPTIONS') {
       const checked = await options.keys.check(presented);
       if (!checked.ok) return refuse(res, checked.refusal);
       apiKeyId = checked.keyId;
     }
 
-    const event = proxyEvent(req, url, route, match.params.groups ?? {}, body, {
+    const event = proxyEvent(req, url, route, method, match.params.groups ?? {}, body, {
       stage: options.stage,
       apiKey: presented ?? null,
       apiKeyId,
@@ -84,16 +85,6 @@ export function createGateway(options: GatewayOptions): Server {
     ]).finally(() => clearTimeout(timer));
     if (result === 'timeout') return refuse(res, 'DEFAULT_5XX', 504);
     respond(res, result, event.requestContext.requestId);
-  }
-
-  function preflight(res: ServerResponse): void {
-    res.writeHead(204, {
-      'access-control-allow-origin': '*',
-      'access-control-allow-methods': 'GET,POST,DELETE,OPTIONS',
-      'access-control-allow-headers': 'content-type,x-api-key',
-      'access-control-max-age': '7200',
-    });
-    res.end();
   }
 }
 
@@ -158,6 +149,7 @@ function proxyEvent(
   req: IncomingMessage,
   url: URL,
   route: ApiRoute,
+  method: string,
   pathParameters: Record<string, string>,
   body: Buffer,
   gateway: { stage: string; apiKey: string | null; apiKeyId: string | null },
@@ -184,7 +176,7 @@ function proxyEvent(
   return {
     resource: route.resource,
     path: url.pathname,
-    httpMethod: route.method,
+    httpMethod: method,
     headers,
     multiValueHeaders,
     queryStringParameters: hasQuery ? query : null,
@@ -198,7 +190,7 @@ function proxyEvent(
       apiId: 'local',
       authorizer: undefined,
       domainName: header(req, 'host') ?? 'localhost',
-      httpMethod: route.method,
+      httpMethod: method,
       path: `/${gateway.stage}${url.pathname}`,
       protocol: `HTTP/${req.httpVersion}`,
       requestId: randomUUID(),

@@ -76,7 +76,6 @@ async function start(
     handlers,
     keys: new GatewayKeys(clients.apiGateway),
     stage: 'local',
-    cors: config.CORS_ORIGINS.length > 0,
     timeoutMs: API_TIMEOUT_MS,
     log,
   });
