@@ -38,6 +38,19 @@ export function spawnNpmStart(env: Record<string, string>): Promise<ServerProces
   );
 }
 
+/**
+ * Runs `npm run start:aws-local` (its own moto_server, the Lambda handlers behind the API
+ * Gateway stand-in), with only what the caller sets on top of the environment.
+ */
+export function spawnAwsLocal(env: Record<string, string>): Promise<ServerProcess> {
+  return spawnListening(
+    'npm',
+    ['run', 'start:aws-local'],
+    { PORT: '0', LOG_LEVEL: 'info', ANALYSIS: 'none', ...env },
+    120_000,
+  );
+}
+
 async function spawnListening(
   command: string,
   args: string[],

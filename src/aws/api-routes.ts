@@ -1,0 +1,30 @@
+/** The six API functions (plus the admin one) and the process/cleanup functions, by name. */
+export const API_FUNCTIONS = ['upload', 'list', 'get', 'delete', 'status', 'admin'] as const;
+export type ApiFunction = (typeof API_FUNCTIONS)[number];
+
+export interface ApiRoute {
+  fn: ApiFunction;
+  method: 'GET' | 'POST' | 'DELETE';
+  /** API Gateway's resource path: `{name}` is a path parameter. */
+  resource: string;
+  apiKeyRequired: boolean;
+}
+
+/**
+ * Which function serves which route on API Gateway: template.yaml's Api events say the same
+ * (test/template.test.ts checks it), and `npm run start:aws-local` routes by this table.
+ */
+export const API_ROUTES: readonly ApiRoute[] = [
+  { fn: 'upload', method: 'POST', resource: '/images/upload', apiKeyRequired: true },
+  { fn: 'list', method: 'GET', resource: '/images', apiKeyRequired: true },
+  { fn: 'get', method: 'GET', resource: '/images/{imageId}', apiKeyRequired: true },
+  { fn: 'delete', method: 'DELETE', resource: '/images/{imageId}', apiKeyRequired: true },
+  { fn: 'status', method: 'GET', resource: '/images/{imageId}/status', apiKeyRequired: true },
+  { fn: 'admin', method: 'GET', resource: '/keys', apiKeyRequired: true },
+  { fn: 'admin', method: 'POST', resource: '/keys', apiKeyRequired: true },
+  { fn: 'admin', method: 'DELETE', resource: '/keys/{keyId}', apiKeyRequired: true },
+  { fn: 'admin', method: 'GET', resource: '/jobs/dead-letters', apiKeyRequired: true },
+  { fn: 'admin', method: 'POST', resource: '/jobs/dead-letters/redrive', apiKeyRequired: true },
+  { fn: 'admin', method: 'GET', resource: '/health', apiKeyRequired: false },
+  { fn: 'admin', method: 'GET', resource: '/openapi.json', apiKeyRequired: false },
+];
