@@ -1,12 +1,9 @@
-import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { RekognitionClient } from '@aws-sdk/client-rekognition';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ApiGatewayKeyStore } from '../adapters/aws/api-gateway-key-store.ts';
+import type { ApiGatewayKeyStore } from '../adapters/aws/api-gateway-key-store.ts';
 import { DynamoImageRepository } from '../adapters/aws/dynamo-image-repository.ts';
-import { RekognitionAnalyzer } from '../adapters/aws/rekognition-analyzer.ts';
 import { S3BlobStore } from '../adapters/aws/s3-blob-store.ts';
 import { createS3Client } from '../adapters/aws/s3-client.ts';
 import { S3SignedUrls } from '../adapters/aws/s3-signed-urls.ts';
@@ -27,8 +24,6 @@ export interface AwsClients {
   s3: S3Client;
   sqs: SQSClient;
   dynamo: DynamoDBDocumentClient;
-  apiGateway: APIGatewayClient;
-  rekognition: RekognitionClient;
 }
 
 /** The AWS home's adapters and core, as every function builds them at init. */
@@ -40,7 +35,7 @@ export interface AwsHome {
   /** A new key's limits unless POST /keys asks for others: the default usage plan's. */
   keyDefaults: KeyLimits;
   /** The admin routes' key store; needs USAGE_PLAN_ID. */
-  keys(): ApiGatewayKeyStore;
+  keys(): Promise<ApiGatewayKeyStore>;
   /** Processing as the process function runs it, with the configured analysis provider. */
   processing(): Promise<ProcessingDeps>;
 }
@@ -57,8 +52,6 @@ export function createAwsHome(config: AwsConfig, instrument: InstrumentClient = 
     s3: instrument(createS3Client({ ...base, forcePathStyle: Boolean(endpoint) })),
     sqs: instrument(new SQSClient(base)),
     dynamo: DynamoDBDocumentClient.from(instrument(new DynamoDBClient(base))),
-    apiGateway: instrument(new APIGatewayClient(base)),
-    rekognition: instrument(new RekognitionClient({ region: config.AWS_REGION })),
   };
   const repo = new DynamoImageRepository({ client: clients.dynamo, tableName: config.TABLE_NAME });
   const blobs = new S3BlobStore({ client: clients.s3, bucket: config.BUCKET_NAME });
@@ -87,7 +80,7 @@ export function createAwsHome(config: AwsConfig, instrument: InstrumentClient = 
     rateLimitBurst: config.RATE_LIMIT_BURST,
     dailyQuota: config.DAILY_QUOTA,
   };
-  let keys: ApiGatewayKeyStore | undefined;
+  let keys: Promise<ApiGatewayKeyStore> | undefined;
   let processing: Promise<ProcessingDeps> | undefined;
   return {
     config,
@@ -96,21 +89,31 @@ export function createAwsHome(config: AwsConfig, instrument: InstrumentClient = 
     queue,
     keyDefaults,
     keys() {
-      if (!config.USAGE_PLAN_ID)
-        throw new Error('USAGE_PLAN_ID is not set: the keys API needs the usage plan');
-      keys ??= new ApiGatewayKeyStore({
-        client: clients.apiGateway,
-        defaultUsagePlanId: config.USAGE_PLAN_ID,
-        defaults: keyDefaults,
-        ...(config.ADMIN_API_KEY_ID ? { adminKeyId: config.ADMIN_API_KEY_ID } : {}),
-      });
+      const usagePlanId = config.USAGE_PLAN_ID;
+      if (!usagePlanId) throw new Error('USAGE_PLAN_ID is not set: the keys API needs the usage plan');
+      // Imported on first use: only the admin function manages keys, and the other API
+      // functions' cold start should not pay for API Gateway's SDK client.
+      keys ??= Promise.all([
+        import('@aws-sdk/client-api-gateway'),
+        import('../adapters/aws/api-gateway-key-store.ts'),
+      ]).then(
+        ([{ APIGatewayClient }, { ApiGatewayKeyStore }]) =>
+          new ApiGatewayKeyStore({
+            client: instrument(new APIGatewayClient(base)),
+            defaultUsagePlanId: usagePlanId,
+            defaults: keyDefaults,
+            ...(config.ADMIN_API_KEY_ID ? { adminKeyId: config.ADMIN_API_KEY_ID } : {}),
+          }),
+      );
       return keys;
     },
     processing() {
       // Imported here, not at the top: it loads sharp, which only the process function ships.
-      processing ??= Promise.all([analyzerFor(config, clients), import('../core/create-processing.ts')]).then(
-        ([analyzer, { createProcessing }]) =>
-          createProcessing({ repo, blobs, analyzer, clock: systemClock }, processingSettingsFrom(config)),
+      processing ??= Promise.all([
+        analyzerFor(config, instrument),
+        import('../core/create-processing.ts'),
+      ]).then(([analyzer, { createProcessing }]) =>
+        createProcessing({ repo, blobs, analyzer, clock: systemClock }, processingSettingsFrom(config)),
       );
       return processing;
     },
@@ -118,14 +121,22 @@ export function createAwsHome(config: AwsConfig, instrument: InstrumentClient = 
 }
 
 /**
- * The analysis provider. The local models are imported only when chosen, so the bundle of a
- * function that does not use them never loads them.
+ * The analysis provider, imported only when chosen: a function that does not analyse never
+ * loads the Rekognition client or the local models.
  */
-async function analyzerFor(config: AwsConfig, clients: AwsClients): Promise<Analyzer | null> {
+async function analyzerFor(config: AwsConfig, instrument: InstrumentClient): Promise<Analyzer | null> {
   if (config.ANALYSIS.length === 0) return null;
   switch (config.ANALYSIS_PROVIDER) {
-    case 'rekognition':
-      return new RekognitionAnalyzer({ client: clients.rekognition });
+    case 'rekognition': {
+      const [{ RekognitionClient }, { RekognitionAnalyzer }] = await Promise.all([
+        import('@aws-sdk/client-rekognition'),
+        import('../adapters/aws/rekognition-analyzer.ts'),
+      ]);
+      // Never an emulator: moto fakes only two of the operations we call.
+      return new RekognitionAnalyzer({
+        client: instrument(new RekognitionClient({ region: config.AWS_REGION })),
+      });
+    }
     case 'local': {
       const { LocalAnalyzer } = await import('../adapters/local/analysis/local-analyzer.ts');
       return new LocalAnalyzer();

@@ -24,10 +24,10 @@ export function apiHandler(functionName: string): ApiHandler {
   const home = createAwsHome(config, (client) => tracer.captureAWSv3Client(client));
   // The keys API's store is built when an admin route first needs it (it needs USAGE_PLAN_ID).
   const keys: KeyStore = {
-    create: (input) => home.keys().create(input),
-    get: (keyId) => home.keys().get(keyId),
-    list: () => home.keys().list(),
-    revoke: (keyId, now) => home.keys().revoke(keyId, now),
+    create: async (input) => (await home.keys()).create(input),
+    get: async (keyId) => (await home.keys()).get(keyId),
+    list: async () => (await home.keys()).list(),
+    revoke: async (keyId, now) => (await home.keys()).revoke(keyId, now),
   };
   let publicUrl = process.env.PUBLIC_URL ?? '';
   const app = createApp({
