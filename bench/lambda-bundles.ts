@@ -13,12 +13,9 @@ import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import {
-  CreateBucketCommand,
-  ListObjectsV2Command,
-  PutBucketNotificationConfigurationCommand,
-} from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
@@ -27,10 +24,11 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { IMAGE_SK } from '../src/adapters/aws/dynamo-image-items.ts';
-import { createImageTable, IMAGE_TABLE } from '../src/adapters/aws/dynamo-table.ts';
+import { IMAGE_TABLE } from '../src/adapters/aws/dynamo-table.ts';
 import { createS3Client } from '../src/adapters/aws/s3-client.ts';
 import { type AwsHome, createAwsHome } from '../src/aws/aws-home.ts';
 import { loadAwsConfig } from '../src/aws/config.ts';
+import { provisionStack } from '../src/aws-local/provision.ts';
 import { getImage } from '../src/core/images.ts';
 import { createUpload } from '../src/core/upload.ts';
 import { scaledPhoto } from '../test/helpers/images.ts';
@@ -45,7 +43,6 @@ import {
   runBundler,
 } from '../test/helpers/lambda-bundles.ts';
 import { startMoto } from '../test/helpers/moto.ts';
-import { createQueuePair } from '../test/helpers/sqs.ts';
 import { machine, median, round } from './lib.ts';
 
 /**
@@ -493,32 +490,27 @@ const setupDynamo = role('setup')(new DynamoDBClient(clientConfig));
 // What Lambda's event source mapping does: receive, hand over the batch, delete what succeeded.
 const esmSqs = role('esm')(new SQSClient(clientConfig));
 
-const bucket = `bench-${randomName()}`;
-const tableName = `bench-images-${randomName()}`;
-await setupS3.send(new CreateBucketCommand({ Bucket: bucket }));
-await createImageTable(setupDynamo, tableName);
-const queues = await createQueuePair(setupSqs, 3);
+// The stack as `npm run start:aws-local` builds it from the template's settings: the
+// notification is filtered to signed uploads (our own writes of variants notify nobody).
+const stack = await provisionStack(
+  {
+    s3: setupS3,
+    sqs: setupSqs,
+    dynamo: setupDynamo,
+    apiGateway: role('setup')(new APIGatewayClient(clientConfig)),
+  },
+  `bench-${randomName()}`.slice(0, 30),
+  { rateLimitRps: 100, rateLimitBurst: 200, dailyQuota: 0 },
+);
+const bucket = stack.bucket;
+const tableName = stack.table;
+const queues = { queueUrl: stack.queueUrl, deadLetterQueueUrl: stack.deadLetterQueueUrl };
 const queueArn =
   (
     await setupSqs.send(
       new GetQueueAttributesCommand({ QueueUrl: queues.queueUrl, AttributeNames: ['QueueArn'] }),
     )
   ).Attributes?.QueueArn ?? '';
-// Only the keys signed upload URLs write: our own writes of originals and variants notify nobody.
-await setupS3.send(
-  new PutBucketNotificationConfigurationCommand({
-    Bucket: bucket,
-    NotificationConfiguration: {
-      QueueConfigurations: [
-        {
-          QueueArn: queueArn,
-          Events: ['s3:ObjectCreated:*'],
-          Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: '/incoming' }] } },
-        },
-      ],
-    },
-  }),
-);
 const jpeg = await scaledPhoto(4240, 2832, 90);
 
 let esm = { receives: 0, deleteBatches: 0, messages: 0 };

@@ -3,6 +3,7 @@ import { ConfigError } from './core/config.ts';
 import type { AdminKeyOrigin } from './local/admin-key.ts';
 import { loadConfig } from './local/config.ts';
 import { startLocal } from './local/start-local.ts';
+import { drainOnSignals, exitOnStartFailure } from './process-lifecycle.ts';
 
 /** `npm start`: the embedded home on one machine. */
 async function main(): Promise<void> {
@@ -22,23 +23,11 @@ async function main(): Promise<void> {
   );
   process.stderr.write(adminKeyNotice(server.adminKey));
 
-  let signals = 0;
-  const shutdown = (signal: string) => {
-    if (++signals > 1) process.exit(1);
-    logger.info({ signal }, 'draining: no new requests or jobs; finishing those in flight');
-    server.close().then(
-      () => {
-        logger.info('stopped cleanly');
-        process.exit(0);
-      },
-      (err) => {
-        logger.error({ err }, 'error while stopping');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  drainOnSignals(
+    logger,
+    () => server.close(),
+    'draining: no new requests or jobs; finishing those in flight',
+  );
 }
 
 /**
@@ -60,12 +49,4 @@ function adminKeyNotice(origin: AdminKeyOrigin): string {
   );
 }
 
-main().catch((error) => {
-  const { code, address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
-  if (code === 'EADDRINUSE') {
-    process.stderr.write(`Port ${port} on ${address} is already in use: stop what uses it or set PORT.\n`);
-  } else {
-    process.stderr.write(`Failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
-  }
-  process.exit(1);
-});
+main().catch(exitOnStartFailure);

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { ConfigError } from '../core/config.ts';
+import { drainOnSignals, exitOnStartFailure } from '../process-lifecycle.ts';
 import { loadAwsLocalConfig } from './config.ts';
 import type { GatewayAdminKey } from './provision.ts';
 import { startAwsLocal } from './start-aws-local.ts';
@@ -28,23 +29,11 @@ async function main(): Promise<void> {
   );
   process.stderr.write(adminKeyNotice(home.adminKey, Boolean(config.AWS_ENDPOINT_URL)));
 
-  let signals = 0;
-  const shutdown = (signal: string) => {
-    if (++signals > 1) process.exit(1);
-    logger.info({ signal }, 'draining: no new requests; letting the process function finish its batches');
-    home.close().then(
-      () => {
-        logger.info('stopped cleanly');
-        process.exit(0);
-      },
-      (err) => {
-        logger.error({ err }, 'error while stopping');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  drainOnSignals(
+    logger,
+    () => home.close(),
+    'draining: no new requests; letting the process function finish its batches',
+  );
 }
 
 /** The owner's key, on the terminal and never through the logger, as `npm start` shows it. */
@@ -59,12 +48,4 @@ function adminKeyNotice(key: GatewayAdminKey, persistent: boolean): string {
   );
 }
 
-main().catch((error) => {
-  const { code, address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
-  if (code === 'EADDRINUSE') {
-    process.stderr.write(`Port ${port} on ${address} is already in use: stop what uses it or set PORT.\n`);
-  } else {
-    process.stderr.write(`Failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
-  }
-  process.exit(1);
-});
+main().catch(exitOnStartFailure);
