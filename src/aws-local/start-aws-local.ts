@@ -22,7 +22,10 @@ export interface AwsLocal {
 }
 
 const REGION = 'us-east-1';
-/** The API functions' timeout in the template (the status long-poll needs 20 s of it). */
+/**
+ * How long an API function may run here: API Gateway's own 29 s integration limit. (The
+ * template gives the functions 20–28 s, each under it; the stand-in does not model those.)
+ */
 const API_TIMEOUT_MS = 29_000;
 const PROCESS_TIMEOUT_MS = 120_000;
 
@@ -122,6 +125,7 @@ async function start(
       memoryMb: 2048,
     },
     config.WORKERS,
+    log,
   );
 
   return {

@@ -39,8 +39,15 @@ export function apiHandler(functionName: string): ApiHandler {
     keyDefaults: home.keyDefaults,
     publicUrl: () => publicUrl,
     corsOrigins: config.CORS_ORIGINS,
-    // The app's own error lines (500s), JSON on stdout like the Powertools logger's.
-    logger: pino({ level: config.LOG_LEVEL, base: { function: functionName } }),
+    // The app's own error lines (500s), JSON on stdout like the Powertools logger's, with the
+    // level as a word and an ISO time: Lambda's JSON log filter (the template's LogLevel)
+    // reads `level`, and would treat pino's numeric 50 as INFO and drop it at WARN.
+    logger: pino({
+      level: config.LOG_LEVEL,
+      base: { function: functionName },
+      formatters: { level: (label) => ({ level: label.toUpperCase() }) },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    }),
   });
   const fetchHandler = handle(app);
 

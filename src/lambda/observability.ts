@@ -47,7 +47,8 @@ export function createObservability(functionName: string): Observability {
     } finally {
       segment?.close();
       if (parent) tracer.setSegment(parent);
-      metrics.publishStoredMetrics();
+      // Only what was added: an empty flush logs a warning on every API request.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
       logger.resetKeys();
     }
   }

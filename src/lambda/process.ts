@@ -31,6 +31,8 @@ const deps: Promise<ProcessBatchDeps> = home.processing().then((processing) => (
   log: (line) => logger.warn(line),
   count: (event) => metrics.addMetric(METRIC_NAMES[event], MetricUnit.Count, 1),
 }));
+// A failed init (models that cannot load) surfaces in each batch, not as an unhandled rejection.
+deps.catch((error: unknown) => logger.error('process function init failed', { error }));
 
 /** Thrown for a message SQS should deliver again; Powertools reports it in batchItemFailures. */
 class DeliverAgain extends Error {
