@@ -21,6 +21,7 @@ const ALL = [
   'scale',
   'api-throughput',
   'pipeline-vs-sharp',
+  'default-pipeline-vs-sharp',
   'memory',
   'analysis',
   'lambda-bundles',
