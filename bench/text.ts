@@ -4,16 +4,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { PaddleText } from '../src/adapters/local/analysis/paddle-text.ts';
-import { TesseractText } from '../src/adapters/local/analysis/tesseract-text.ts';
 import { SharpPipeline } from '../src/core/sharp-pipeline.ts';
 import { machine, median, round } from './lib.ts';
 
 /**
- * Text reading, Tesseract vs PP-OCR, side by side in one run on one thread (as a pool worker
- * runs it): ms per image on photos without text (the fixtures enlarged to 2 MP, as
- * bench/analysis.ts does), on the sign photo and on the printed page; what each read; RSS
- * added by loading each. Also every line PP-OCR would return with no confidence threshold,
- * on every input, to show where the threshold sits. BENCH_TEXT_ROUNDS (default 3).
+ * Text reading on one thread (as a pool worker runs it): ms per image on photos without text
+ * (the fixtures enlarged to 2 MP, as bench/analysis.ts does, and as committed), on the sign
+ * photo and on the printed page; what was read; RSS added by loading the models. Also every
+ * line PP-OCR would return with no confidence threshold, on every input, to show where the
+ * threshold sits. BENCH_TEXT_ROUNDS (default 3).
+ *
+ * The side-by-side run against Tesseract (tesseract.js 7, which this replaced) is recorded
+ * in bench/results/text-vs-tesseract.json; it was made by this script as of the commit that
+ * added PP-OCR, while tesseract-text.ts still existed.
  */
 const ROUNDS = Number(process.env.BENCH_TEXT_ROUNDS ?? 3);
 const FIXTURES = fileURLToPath(new URL('../test/fixtures/', import.meta.url));
@@ -47,18 +50,13 @@ const cases = {
 };
 
 const rss0 = process.memoryUsage().rss;
-let started = performance.now();
+const started = performance.now();
 const paddle = await PaddleText.load();
 const paddleLoadMs = Math.round(performance.now() - started);
 const rssPaddle = process.memoryUsage().rss;
-started = performance.now();
-const tesseract = await TesseractText.load();
-const tesseractLoadMs = Math.round(performance.now() - started);
-const rssBoth = process.memoryUsage().rss;
 
 type Input = (typeof cases.sign)[number];
 const engines = {
-  tesseract: (input: Input) => input.textImage().then((image) => tesseract.recognize(image)),
   ppocr: (input: Input) => paddle.recognize(input.pixels, input.textImage),
 };
 
@@ -96,7 +94,7 @@ for (const [label, inputs] of Object.entries(cases)) {
     candidates[label]?.push(lines.map((l) => `${l.text} (${l.confidence}) ${JSON.stringify(l.boundingBox)}`));
   }
 }
-await Promise.all([paddle.close(), tesseract.close(), open.close()]);
+await Promise.all([paddle.close(), open.close()]);
 
 console.log(
   JSON.stringify(
@@ -104,18 +102,17 @@ console.log(
       benchmark: 'text',
       machine: machine(),
       rounds: ROUNDS,
-      models: { tesseract: tesseract.modelName, ppocr: paddle.modelName },
+      models: { ppocr: paddle.modelName },
       images: {
         noText2MP: noText.map((f) => `${f} at 1732×1155`),
         noTextOriginal: noText,
         sign: 'sign.jpg 1600×1067',
         page: 'page.png 384×191',
       },
-      loadMs: { ppocr: paddleLoadMs, tesseract: tesseractLoadMs },
+      loadMs: { ppocr: paddleLoadMs },
       rssMB: {
         before: mb(rss0),
         afterPpocrLoad: mb(rssPaddle),
-        afterTesseractLoad: mb(rssBoth),
         end: mb(rssEnd),
       },
       results,
