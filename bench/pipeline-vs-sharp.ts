@@ -83,6 +83,8 @@ async function ours(): Promise<Side> {
   const server = await spawnServer({
     DATA_DIR: dataDir,
     WORKERS: process.env.BENCH_OURS_WORKERS ?? String(cores),
+    // BENCH_OURS_ANALYSIS=all measures the default pipeline (issue #14); off by default.
+    ...(process.env.BENCH_OURS_ANALYSIS ? { ANALYSIS: process.env.BENCH_OURS_ANALYSIS } : {}),
     ...ALLOCATOR_ENV,
   });
   // A deployed server is warm: one untimed image per worker loads sharp and our modules,
