@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import sharp from 'sharp';
 import { procStatFields } from '../test/helpers/proc.ts';
@@ -32,6 +33,12 @@ export function processCpuSeconds(pid: number): number {
   const fields = procStatFields(`/proc/${pid}/stat`);
   // utime and stime, in clock ticks (100 per second on Linux).
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Resident memory of a process now, in MB, from /proc (Linux); threads share it. */
+export function processRssMb(pid: number): number {
+  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb ?? 0) / 1024;
 }
 
 /** CPU seconds this process has used so far. */

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scaledPhoto } from '../test/helpers/images.ts';
 import { spawnServer } from '../test/helpers/process.ts';
-import { machine, round } from './lib.ts';
+import { machine, processRssMb, round } from './lib.ts';
 
 /**
  * Memory: RSS of the server process (HTTP + worker threads) while it processes IMAGES
@@ -17,10 +17,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'imgapi-memory-'));
 
 const server = await spawnServer({ DATA_DIR: dataDir, RATE_LIMIT_RPS: '100000', RATE_LIMIT_BURST: '100000' });
 const child = server.child;
-const rssMb = () => {
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-};
+const rssMb = () => processRssMb(child.pid as number);
 
 const { api } = server;
 const photo = await scaledPhoto(4240, 2832, 90);

@@ -12,6 +12,7 @@ import {
   ownCpuSeconds,
   percentile,
   processCpuSeconds,
+  processRssMb,
   round,
 } from './lib.ts';
 
@@ -113,11 +114,26 @@ async function ours(): Promise<Side> {
   );
   const wallMs = performance.now() - started;
   const cpuSeconds = ownCpuSeconds() + processCpuSeconds(pid) - cpuBefore;
+  // The whole server (HTTP thread and every worker with its models) after the batch.
+  serverRssMb.push(round(processRssMb(pid)));
+  // Each job's own step timings, from its "job finished" log line (the timed batch's only).
+  const finished = server
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('"stepMs"'))
+    .slice(-originals.length)
+    .map((line) => (JSON.parse(line) as { stepMs: Record<string, number> }).stepMs);
+  for (const steps of finished)
+    for (const [step, ms] of Object.entries(steps)) stepMs[step] = [...(stepMs[step] ?? []), ms];
   server.child.kill('SIGKILL');
   await server.exited;
   rmSync(dataDir, { recursive: true, force: true });
   return { wallMs, perImageMs, cpuSeconds };
 }
+
+/** Per step, the milliseconds each image spent in it (two workers sharing two cores). */
+const stepMs: Record<string, number[]> = {};
+const serverRssMb: number[] = [];
 
 const rounds: Array<{
   naiveMs: number;
@@ -174,6 +190,13 @@ const result = {
     naive: { p50: round(percentile(naivePer, 50)), p95: round(percentile(naivePer, 95)) },
     ours: { p50: round(percentile(oursPer, 50)), p95: round(percentile(oursPer, 95)) },
   },
+  stepMsPerImage: Object.fromEntries(
+    Object.entries(stepMs).map(([step, values]) => [
+      step,
+      { p50: round(percentile(values, 50)), p95: round(percentile(values, 95)) },
+    ]),
+  ),
+  serverRssMbAfterBatch: { median: median(serverRssMb), max: Math.max(...serverRssMb) },
   seedClaimSecondsPerImage: '5–10',
 };
 console.log(JSON.stringify(result, null, 2));
