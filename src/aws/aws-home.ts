@@ -31,7 +31,6 @@ export interface AwsHome {
   config: AwsConfig;
   clients: AwsClients;
   core: CoreDeps;
-  queue: SqsJobQueue;
   /** A new key's limits unless POST /keys asks for others: the default usage plan's. */
   keyDefaults: KeyLimits;
   /** The admin routes' key store; needs USAGE_PLAN_ID. */
@@ -86,7 +85,6 @@ export function createAwsHome(config: AwsConfig, instrument: InstrumentClient = 
     config,
     clients,
     core,
-    queue,
     keyDefaults,
     keys() {
       const usagePlanId = config.USAGE_PLAN_ID;
