@@ -12,7 +12,9 @@ import { machine, median, round } from './lib.ts';
  * (the fixtures enlarged to 2 MP, as bench/analysis.ts does, and as committed), on the sign
  * photo and on the printed page; what was read; RSS added by loading the models. Also every
  * line PP-OCR would return with no confidence threshold, on every input, to show where the
- * threshold sits. BENCH_TEXT_ROUNDS (default 3).
+ * threshold sits. And how small a sign can be in a 12 MP photo and still be read: the sign's
+ * panel cut from sign.jpg, placed at decreasing widths in a 4240×2832 frame, read through the
+ * processing path (analysis pixels, then the text image). BENCH_TEXT_ROUNDS (default 3).
  *
  * The side-by-side run against Tesseract (tesseract.js 7, which this replaced) is recorded
  * in bench/results/text-vs-tesseract.json; it was made by this script as of the commit that
@@ -94,6 +96,22 @@ for (const [label, inputs] of Object.entries(cases)) {
     candidates[label]?.push(lines.map((l) => `${l.text} (${l.confidence}) ${JSON.stringify(l.boundingBox)}`));
   }
 }
+// The sign panel (in sign.jpg at left 60, top 60) at decreasing widths in a 12 MP frame.
+const panel = await sharp(join(FIXTURES, 'sign.jpg'))
+  .extract({ left: 55, top: 55, width: 625, height: 280 })
+  .toBuffer();
+const smallSign: Record<string, string[]> = {};
+for (const width of [800, 600, 400, 300, 250, 200]) {
+  const path = join(scratch, `sign-in-12mp-${width}.jpg`);
+  await sharp(join(FIXTURES, 'coffee.jpg'))
+    .resize(4240, 2832, { fit: 'fill' })
+    .composite([{ input: await sharp(panel).resize(width).toBuffer(), left: 1500, top: 900 }])
+    .jpeg({ quality: 90 })
+    .toFile(path);
+  const thumbs = await pipeline.thumbnails(path);
+  const lines = await paddle.recognize(thumbs.pixels, () => pipeline.textImage(path));
+  smallSign[`panel ${width} px wide`] = lines.map((l) => `${l.text} (${l.confidence})`);
+}
 await Promise.all([paddle.close(), open.close()]);
 
 console.log(
@@ -116,6 +134,7 @@ console.log(
         end: mb(rssEnd),
       },
       results,
+      signIn12MpPhoto: smallSign,
       ppocrCandidatesWithoutThreshold: candidates,
     },
     null,

@@ -6,7 +6,7 @@ import { analyzeImage } from './analyze-image.ts';
 const input: AnalysisInput = {
   pixels: { data: Buffer.alloc(3), width: 1, height: 1 },
   jpeg: Buffer.from([0xff, 0xd8, 0xff]),
-  textImage: async () => ({ png: Buffer.alloc(0), width: 1, height: 1 }),
+  textImage: async () => ({ data: Buffer.alloc(3), width: 1, height: 1 }),
 };
 
 /** A provider that labels and recognises on its own, as Rekognition does. */

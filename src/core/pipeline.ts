@@ -1,4 +1,4 @@
-import type { EncodedImage, RawImage } from '../ports/analyzer.ts';
+import type { RawImage } from '../ports/analyzer.ts';
 import type { ImageMetadata, Placeholder, ThumbnailSize } from './image.ts';
 
 export type Thumbnails = Record<ThumbnailSize, Buffer> & { pixels: RawImage };
@@ -18,8 +18,8 @@ export interface ImagePipeline {
   /** The three thumbnails, plus the large one's pixels for analysis (no second decode). */
   thumbnails(path: string): Promise<Thumbnails>;
   webp(path: string): Promise<Buffer>;
-  /** A greyscale PNG for text recognition: small text needs more pixels than 1024. */
-  textImage(path: string): Promise<EncodedImage>;
+  /** Pixels for reading small text, which needs more of them than 1024 px gives. */
+  textImage(path: string): Promise<RawImage>;
   /** Metadata and EXIF from the file; the placeholder from the thumbnails' decoded pixels. */
   describe(
     path: string,

@@ -7,12 +7,6 @@ export interface RawImage {
   height: number;
 }
 
-export interface EncodedImage {
-  png: Buffer;
-  width: number;
-  height: number;
-}
-
 /**
  * What an analysis gets to look at, prepared once per image by the processing step, in the
  * forms the providers take: raw pixels for models in this process, encoded bytes for a
@@ -23,8 +17,12 @@ export interface AnalysisInput {
   pixels: RawImage;
   /** The same image as the large thumbnail's JPEG (quality 80, ≤ 1024 px: well under 5 MB). */
   jpeg: Buffer;
-  /** A greyscale PNG sized for OCR, made on demand because only text recognition needs it. */
-  textImage: () => Promise<EncodedImage>;
+  /**
+   * The image at 1,600–2,400 px on the long edge (small text needs more pixels than 1024),
+   * made on demand: only text recognition needs it, and only for lines too small to read
+   * from `pixels`.
+   */
+  textImage: () => Promise<RawImage>;
 }
 
 /**

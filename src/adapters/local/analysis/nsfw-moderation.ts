@@ -1,10 +1,14 @@
 import { createRequire } from 'node:module';
+import sharp from 'sharp';
 import { type AnalysisResults, type ModerationLabel, percent } from '../../../core/analysis.ts';
 import type { RawImage } from '../../../ports/analyzer.ts';
 import { packageVersion } from './package-version.ts';
 import { pixelTensor, tfjsReady } from './tfjs-runtime.ts';
 
 const require = createRequire(import.meta.url);
+
+/** MobileNetV2's input size. */
+const INPUT_SIDE = 224;
 
 /** Rekognition's default MinConfidence for moderation labels is 50, and so is ours. */
 const MODERATION_MIN_CONFIDENCE = 50;
@@ -49,7 +53,13 @@ export class NsfwModeration {
   }
 
   async classify(image: RawImage): Promise<AnalysisResults['moderation']> {
-    const tensor = pixelTensor(image.data, image.height, image.width);
+    // The model squashes the image to 224×224; libvips does it here (antialiased, ~1 ms)
+    // rather than tfjs turning a 1024 px image into floats and resizing those (~30 ms).
+    const square = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+      .resize(INPUT_SIDE, INPUT_SIDE, { fit: 'fill' })
+      .raw()
+      .toBuffer();
+    const tensor = pixelTensor(square, INPUT_SIDE, INPUT_SIDE);
     try {
       const predictions = await this.model.classify(tensor, 5);
       const classes = Object.fromEntries(predictions.map((p) => [p.className, percent(p.probability)]));

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { percent, relativeBox, type TextDetection } from '../../../core/analysis.ts';
-import type { EncodedImage, RawImage } from '../../../ports/analyzer.ts';
+import type { RawImage } from '../../../ports/analyzer.ts';
 import { packageVersion } from './package-version.ts';
 
 const require = createRequire(import.meta.url);
@@ -48,6 +48,18 @@ const TEXT_MIN_CONFIDENCE = 0.8;
 const PROMISED = /^[\p{Script=Latin}0-9 .,:;!?'"()[\]{}\-–—&%$€£¥@#/\\+*=_<>|~^`°·•]$/u;
 const MIN_PROMISED_SHARE = 0.75;
 
+/**
+ * PP-OCR's det normalisation per byte value, for input channels B, G, R: ImageNet's
+ * mean/std (listed in that order by PaddleOCR) applied to value / 255.
+ */
+const DET_NORMALISED = [
+  [0.485, 0.229],
+  [0.456, 0.224],
+  [0.406, 0.225],
+].map(([mean, std]) =>
+  Float32Array.from({ length: 256 }, (_, v) => (v / 255 - (mean as number)) / (std as number)),
+);
+
 /** A text line as an oriented rectangle, in detector-map pixels, after unclipping. */
 interface Region {
   cx: number;
@@ -57,6 +69,18 @@ interface Region {
   halfThickness: number;
   /** The line's direction, radians (y down: negative rises to the right). */
   angle: number;
+}
+
+/** A region in another image's pixels: `sx`, `sy` that image's size over the map's. */
+function scaleRegion(region: Region, sx: number, sy: number): Region {
+  const { cx, cy, halfLength, halfThickness, angle } = region;
+  return {
+    cx: cx * sx,
+    cy: cy * sy,
+    halfLength: halfLength * Math.hypot(sx * Math.cos(angle), sy * Math.sin(angle)),
+    halfThickness: halfThickness * Math.hypot(sx * Math.sin(angle), sy * Math.cos(angle)),
+    angle,
+  };
 }
 
 /** The axis-aligned bounds of a region. */
@@ -115,27 +139,24 @@ export class PaddleText {
   }
 
   /**
-   * Finds text lines in `pixels` (the ≤ 1024 px analysis image); only when there are some is
-   * the larger OCR image made, and each line is read from it.
+   * Finds text lines in `pixels` (the ≤ 1024 px analysis image) and reads each one. A line
+   * at least the recogniser's height there is read from those pixels (it gets scaled down
+   * either way); a smaller one from the larger text image, made only when such a line is found.
    */
-  async recognize(pixels: RawImage, textImage: () => Promise<EncodedImage>): Promise<TextDetection[]> {
+  async recognize(pixels: RawImage, textImage: () => Promise<RawImage>): Promise<TextDetection[]> {
     const { regions, mapWidth, mapHeight } = await this.detect(pixels);
     if (regions.length === 0) return [];
-    const image = await textImage();
-    const { data, info } = await sharp(image.png).greyscale().raw().toBuffer({ resolveWithObject: true });
-    const source = { data, width: info.width, height: info.height, channels: info.channels };
+    let large: Promise<RawImage> | undefined;
+    const largeImage = () => {
+      large ??= textImage();
+      return large;
+    };
     const found: TextDetection[] = [];
-    const sx = source.width / mapWidth;
-    const sy = source.height / mapHeight;
     for (const region of regions) {
-      const scaled: Region = {
-        cx: region.cx * sx,
-        cy: region.cy * sy,
-        halfLength: region.halfLength * Math.hypot(sx * Math.cos(region.angle), sy * Math.sin(region.angle)),
-        halfThickness:
-          region.halfThickness * Math.hypot(sx * Math.sin(region.angle), sy * Math.cos(region.angle)),
-        angle: region.angle,
-      };
+      const inAnalysis = scaleRegion(region, pixels.width / mapWidth, pixels.height / mapHeight);
+      const thickEnough = inAnalysis.halfThickness * 2 >= REC_HEIGHT;
+      const source = thickEnough ? pixels : await largeImage();
+      const scaled = scaleRegion(region, source.width / mapWidth, source.height / mapHeight);
       const box = bounds(scaled);
       const left = Math.max(0, Math.floor(box.x0));
       const top = Math.max(0, Math.floor(box.y0));
@@ -164,16 +185,14 @@ export class PaddleText {
       .resize(width, height, { fit: 'fill' })
       .raw()
       .toBuffer();
-    // PP-OCR's det normalisation: BGR order, ImageNet mean/std listed in that order.
     const plane = width * height;
     const input = new Float32Array(3 * plane);
-    const mean = [0.485, 0.456, 0.406];
-    const std = [0.229, 0.224, 0.225];
-    for (let i = 0; i < plane; i++) {
-      for (let c = 0; c < 3; c++) {
-        const value = (rgb[i * 3 + (2 - c)] as number) / 255;
-        input[c * plane + i] = (value - (mean[c] as number)) / (std[c] as number);
-      }
+    for (let c = 0; c < 3; c++) {
+      const table = DET_NORMALISED[c] as Float32Array;
+      const offset = c * plane;
+      // Input channel c is BGR's: the pixel's channel 2 - c.
+      for (let i = 0, j = 2 - c; i < plane; i++, j += 3)
+        input[offset + i] = table[rgb[j] as number] as number;
     }
     const feeds = {
       [this.detector.inputNames[0] as string]: new ort.Tensor('float32', input, [1, 3, height, width]),
@@ -190,11 +209,11 @@ export class PaddleText {
    * rectangle, scaled to the recogniser's height; CTC greedy decoding.
    */
   private async read(
-    source: { data: Buffer; width: number; height: number; channels: number },
+    source: RawImage,
     region: Region,
     crop: { left: number; top: number; width: number; height: number },
   ): Promise<{ text: string; confidence: number } | null> {
-    const raw = { width: source.width, height: source.height, channels: source.channels as 1 };
+    const raw = { width: source.width, height: source.height, channels: 3 as const };
     let lineWidth = crop.width;
     let lineHeight = crop.height;
     let level = sharp(source.data, { raw }).extract(crop);
@@ -215,19 +234,27 @@ export class PaddleText {
       lineWidth = Math.min(info.width, Math.ceil(cx + region.halfLength)) - left;
       lineHeight = Math.min(info.height, Math.ceil(cy + region.halfThickness)) - top;
       if (lineWidth < 2 || lineHeight < 2) return null;
-      level = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
-        .extract({ left, top, width: lineWidth, height: lineHeight })
-        .greyscale();
+      level = sharp(data, {
+        raw: { width: info.width, height: info.height, channels: info.channels },
+      }).extract({
+        left,
+        top,
+        width: lineWidth,
+        height: lineHeight,
+      });
     }
     const recWidth = Math.min(
       REC_MAX_WIDTH,
       Math.max(REC_HEIGHT / 2, Math.round((lineWidth / lineHeight) * REC_HEIGHT)),
     );
+    // Greyed here, on the line alone: a fraction of the cost of greying the whole image.
     const pixels = await level
       .resize(recWidth, REC_HEIGHT, { fit: 'fill' })
+      .greyscale()
       .extractChannel(0)
       .raw()
       .toBuffer();
+    if (pixels.length !== recWidth * REC_HEIGHT) throw new Error(`line pixels: ${pixels.length} bytes`);
     const plane = recWidth * REC_HEIGHT;
     const input = new Float32Array(3 * plane);
     for (let i = 0; i < plane; i++) {
