@@ -2,6 +2,7 @@ import pino from 'pino';
 import { ConfigError } from './core/config.ts';
 import type { AdminKeyOrigin } from './local/admin-key.ts';
 import { loadConfig } from './local/config.ts';
+import { LogDestination } from './local/log-destination.ts';
 import { startLocal } from './local/start-local.ts';
 import { drainOnSignals, exitOnStartFailure } from './process-lifecycle.ts';
 
@@ -15,8 +16,13 @@ async function main(): Promise<void> {
     process.stderr.write(`Configuration error:\n${error.message}\n`);
     process.exit(1);
   }
-  const logger = pino({ level: config.LOG_LEVEL, redact: ['req.headers["x-api-key"]', 'apiKey'] });
-  const server = await startLocal(config, logger);
+  const log = new LogDestination();
+  process.on('exit', () => log.flushBeforeExit());
+  const logger = pino(
+    { level: config.LOG_LEVEL, redact: ['req.headers["x-api-key"]', 'apiKey'] },
+    log.stream,
+  );
+  const server = await startLocal(config, logger, { logHealth: () => log.report() });
   logger.info(
     { url: server.url, dataDir: config.DATA_DIR, workers: config.WORKERS },
     'serverless-image-api listening',

@@ -155,7 +155,9 @@ describe.each(HOMES)('The API against $name', (home) => {
     'serves health without a key and lists dead letters to the admin only',
     async () => {
       const health = await admin.withKey(null).get('/health');
-      expect([health.status, health.body]).toEqual([200, { status: 'ok' }]);
+      expect(health.status).toBe(200);
+      // The local home adds its checks (storage, log); the AWS home has none to report.
+      expect(health.body).toMatchObject({ status: 'ok' });
       const letters = await admin.get('/jobs/dead-letters');
       expect([letters.status, letters.body]).toEqual([200, { deadLetters: [] }]);
       const doc = await admin.withKey(null).get('/openapi.json');

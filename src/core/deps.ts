@@ -4,6 +4,7 @@ import type { ImageEvents } from '../ports/image-events.ts';
 import type { ImageRepository } from '../ports/image-repository.ts';
 import type { DeadLetterQueue, JobQueue } from '../ports/job-queue.ts';
 import type { SignedUrls } from '../ports/signed-urls.ts';
+import type { StorageGauge } from '../ports/storage-gauge.ts';
 import type { AnalysisName } from './analysis.ts';
 
 /** The settings use cases need, already validated by the config module. */
@@ -28,6 +29,8 @@ export interface CoreDeps {
   /** Wakes status long-polls when an image's job ends or it is deleted. */
   events: ImageEvents;
   settings: CoreSettings;
+  /** Free space where the home has a disk of its own (local); uploads check it first. */
+  storage?: StorageGauge;
   /** Called after a job is enqueued so a local worker can pick it up without polling delay. */
   onJobQueued?: () => void;
 }

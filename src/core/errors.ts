@@ -95,6 +95,14 @@ export class RateLimitedError extends AppError {
   }
 }
 
+/** The server's disk is (nearly) full: it refuses new uploads until space is freed. */
+export class InsufficientStorageError extends AppError {
+  constructor(message: string) {
+    super(507, 'INSUFFICIENT_STORAGE', message);
+    this.name = 'InsufficientStorageError';
+  }
+}
+
 /**
  * A stored file was replaced between deciding what to send and opening it (a processing
  * retry rewrites variants); the client just asks again.

@@ -69,6 +69,20 @@ export const TRANSITIONS = {
     set: { message, updatedAt: now },
   }),
   /**
+   * Storage was full: the job waits for space, and this attempt does not count, so the next
+   * delivery (which the queue gives the same number) may start.
+   */
+  postpone: (attempt: number, now: number): StateChange => ({
+    transition: 'postpone',
+    from: ['processing'],
+    to: 'uploaded',
+    set: {
+      attempts: attempt - 1,
+      message: 'Waiting for free disk space (storage full); this attempt is not counted',
+      updatedAt: now,
+    },
+  }),
+  /**
    * The last attempt failed, the failure is permanent, or the upload itself was refused
    * (from pending, on AWS, where the bytes reach S3 before anything checks them). `step`, the
    * one that was running, says failed; those never reached stay as they are and show as

@@ -71,6 +71,7 @@ export async function awaitFinished(
 /** Removes the record, queued jobs and every stored file; a job still running notices and cleans up. */
 export async function deleteImage(deps: CoreDeps, tenant: string, imageId: string): Promise<void> {
   if (!(await deps.repo.delete(tenant, imageId))) throw new NotFoundError(`Image ${imageId} not found`);
+  deps.storage?.release(imageId);
   deps.events.changed(imageId);
   await deps.queue.deleteJobsFor(imageId);
   await deps.blobs.deletePrefix(imagePrefix(tenant, imageId));

@@ -7,6 +7,7 @@ import { ImageGoneError, ProcessingError } from './errors.ts';
 import { type ImageRecord, imagePrefix, requestedAnalyses, type StepName, storageKey } from './image.ts';
 import { TRANSITIONS } from './image-state.ts';
 import type { ImagePipeline } from './pipeline.ts';
+import { isStorageFull } from './storage-full.ts';
 
 export interface ProcessingDeps {
   repo: ImageRepository;
@@ -24,6 +25,8 @@ export interface ProcessingDeps {
 export type JobOutcome =
   | { action: 'delete'; result: 'completed' | 'failed' | 'skipped'; stepMs?: Record<string, number> }
   | { action: 'retry'; delaySeconds: number; reason: string }
+  /** Storage was full: run again later, and this attempt does not count (see JobQueue.postpone). */
+  | { action: 'postpone'; delaySeconds: number; reason: string }
   | { action: 'dead-letter'; reason: string };
 
 /**
@@ -76,6 +79,16 @@ async function failureOutcome(
           cause: error,
         });
   const now = deps.clock.now();
+  if (isStorageFull(error)) {
+    // Not the image's fault: wait for space without using up its attempts. The queue and the
+    // image record it (TRANSITIONS.postpone) where the consumer applies the outcome, which
+    // can try again until the database has room to say so.
+    return {
+      action: 'postpone',
+      delaySeconds: STORAGE_FULL_RETRY_SECONDS,
+      reason: `STORAGE_FULL: ${failure.message}`,
+    };
+  }
   if (failure.retryable && attempt < deps.maxAttempts) {
     const delaySeconds = backoffSeconds(attempt, deps.retryBaseDelayMs);
     const message = `Attempt ${attempt} of ${deps.maxAttempts} failed (${failure.code}); retrying in ${delaySeconds.toFixed(1)} s`;
@@ -87,6 +100,9 @@ async function failureOutcome(
   if (!failure.retryable) return { action: 'delete', result: 'failed' };
   return { action: 'dead-letter', reason: `${failure.code}: ${failure.message} (after ${attempt} attempts)` };
 }
+
+/** How soon a job postponed for a full disk looks again (the local runner also waits for space). */
+export const STORAGE_FULL_RETRY_SECONDS = 5;
 
 /** Exponential backoff with full jitter, as AWS recommends: random in [base·2^(n-1)/2, base·2^(n-1)]. */
 export function backoffSeconds(attempt: number, baseDelayMs: number): number {

@@ -49,7 +49,25 @@ export interface AppDeps {
   /** Origins browsers may call from: `*`, or a list (empty: no CORS headers at all). */
   corsOrigins: '*' | readonly string[];
   logger: Logger;
+  /**
+   * What /health reports beyond "up", where the home has anything to report (its disk, its
+   * log): each check's state; one that is not ok makes the server "degraded".
+   */
+  healthChecks?: () => Record<string, HealthCheck>;
 }
+
+export interface HealthCheck {
+  status: string;
+  [detail: string]: unknown;
+}
+
+const HealthSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  checks: z
+    .record(z.string(), z.looseObject({ status: z.string() }))
+    .optional()
+    .openapi({ example: { storage: { status: 'ok', freeMb: 51200, minFreeMb: 100 } } }),
+});
 
 /** JSON request bodies here are a few hundred bytes; anything near this is hostile. */
 const MAX_JSON_BODY = 64 * 1024;
@@ -61,7 +79,7 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  */
 export function createApp(deps: AppDeps) {
   const app = createRouter<{ Variables: AuthVariables }>();
-  const onError = handleError(deps.logger);
+  const onError = handleError(deps.logger, () => deps.core.storage?.reportFull());
 
   const methods = new AllowedMethods(() => app.routes);
 
@@ -117,10 +135,17 @@ export function createApp(deps: AppDeps) {
     createRoute({
       method: 'get',
       path: '/health',
-      summary: 'Liveness (no x-api-key)',
-      responses: { 200: json(z.object({ status: z.literal('ok') }), 'The server is up') },
+      summary: 'Liveness and what needs attention (no x-api-key)',
+      description:
+        'Always 200 while the server answers. `degraded` names the checks that are not ok: storage `low` (uploads are refused with 507) or `full` (processing waits for space), or a log that is dropping lines.',
+      responses: { 200: json(HealthSchema, 'The server is up') },
     }),
-    (c) => c.json({ status: 'ok' as const }, 200),
+    (c) => {
+      const checks = deps.healthChecks?.();
+      if (!checks) return c.json({ status: 'ok' as const }, 200);
+      const degraded = Object.values(checks).some((check) => check.status !== 'ok');
+      return c.json({ status: degraded ? ('degraded' as const) : ('ok' as const), checks }, 200);
+    },
   );
 
   const limitBody = bodyLimit({

@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import type { Logger } from 'pino';
 import type { ZodError } from 'zod';
-import { AppError, ValidationError } from '../core/errors.ts';
+import { AppError, InsufficientStorageError, ValidationError } from '../core/errors.ts';
+import { isStorageFull } from '../core/storage-full.ts';
 
 /** The one place errors become JSON: `{ error: { code, message } }`. */
 export function errorResponse(c: Context, error: AppError): Response {
@@ -9,10 +10,21 @@ export function errorResponse(c: Context, error: AppError): Response {
   return c.json({ error: { code: error.code, message: error.message } }, error.status as 400);
 }
 
-/** Known errors answer as themselves; anything else is logged with context and answered 500. */
-export function handleError(logger: Logger) {
+/**
+ * Known errors answer as themselves; a full disk as 507; anything else is logged with
+ * context and answered 500.
+ */
+export function handleError(logger: Logger, onStorageFull: () => void) {
   return (error: Error, c: Context): Response => {
     if (error instanceof AppError) return errorResponse(c, error);
+    if (isStorageFull(error)) {
+      onStorageFull();
+      logger.warn({ err: error, method: c.req.method, path: c.req.path }, 'storage full');
+      return errorResponse(
+        c,
+        new InsufficientStorageError("The server's storage is full: try again once space has been freed"),
+      );
+    }
     logger.error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled error');
     return c.json({ error: { code: 'INTERNAL_ERROR', message: 'Internal server error' } }, 500);
   };

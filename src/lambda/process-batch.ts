@@ -107,9 +107,11 @@ async function processRecord(
     if (outcome.result !== 'skipped') count(outcome.result);
     return true;
   }
-  count(outcome.action === 'retry' ? 'retried' : 'deadLettered');
+  // Postponed (the function's /tmp was full): SQS cannot uncount the receive, so it is a retry here.
+  const later = outcome.action === 'retry' || outcome.action === 'postpone';
+  count(later ? 'retried' : 'deadLettered');
   log(`job for image ${parsed.job.data.imageId} (attempt ${attempt}): ${outcome.action}: ${outcome.reason}`);
-  if (outcome.action === 'retry') await delayRetry(record, outcome.delaySeconds, deps, log);
+  if (later) await delayRetry(record, outcome.delaySeconds, deps, log);
   return false;
 }
 

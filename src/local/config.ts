@@ -16,6 +16,8 @@ const LocalConfigSchema = SharedConfigSchema.extend({
   JOB_VISIBILITY_TIMEOUT: int(1, 43_200).default(60),
   SWEEP_INTERVAL_SECONDS: int(1).default(300),
   SHUTDOWN_GRACE_SECONDS: int(0).default(25),
+  // Below this much free space on DATA_DIR's filesystem, uploads are refused (507).
+  MIN_FREE_DISK_MB: int(0, 1_048_576).default(100),
 });
 
 /** PUBLIC_URL stays undefined when unset: the server then uses the address it listens on. */

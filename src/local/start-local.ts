@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { Piscina } from 'piscina';
+import { DiskSpace } from '../adapters/local/disk-space.ts';
 import { FsBlobStore } from '../adapters/local/fs-blob-store.ts';
 import { HmacSignedUrls } from '../adapters/local/hmac-signed-urls.ts';
 import { InProcessImageEvents } from '../adapters/local/in-process-image-events.ts';
@@ -14,13 +15,15 @@ import { openDatabase } from '../adapters/local/sqlite-database.ts';
 import { SqliteImageRepository } from '../adapters/local/sqlite-image-repository.ts';
 import { SqliteJobQueue } from '../adapters/local/sqlite-job-queue.ts';
 import { SqliteKeyStore } from '../adapters/local/sqlite-key-store.ts';
-import { requeueStrandedUploads } from '../adapters/local/stranded-uploads.ts';
+import { requeueStrandedUploads, unprocessedImages } from '../adapters/local/stranded-uploads.ts';
 import { createCore, processingSettingsFrom } from '../core/create-core.ts';
 import type { CoreDeps } from '../core/deps.ts';
+import { TRANSITIONS } from '../core/image-state.ts';
 import type { JobOutcome } from '../core/processing.ts';
 import { sweepExpired } from '../core/sweeper.ts';
 import { TokenBuckets } from '../core/token-bucket.ts';
-import { type App, createApp } from '../http/app.ts';
+import { outputRoomFor } from '../core/upload.ts';
+import { type App, createApp, type HealthCheck } from '../http/app.ts';
 import { requireApiKey } from '../http/auth.ts';
 import { ResponseCache } from '../http/response-cache.ts';
 import { systemClock } from '../ports/clock.ts';
@@ -46,10 +49,19 @@ export interface LocalServer {
 }
 
 /** Wires the embedded home: SQLite, files on disk, SQLite queue, worker-thread pool. */
-export async function startLocal(config: Config, logger: Logger): Promise<LocalServer> {
+export async function startLocal(
+  config: Config,
+  logger: Logger,
+  options: { logHealth?: () => HealthCheck } = {},
+): Promise<LocalServer> {
   const dataDir = resolve(config.DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
+  // Read before anything is written, so that a start on a full disk refuses uploads at once.
+  const disk = new DiskSpace(dataDir, config.MIN_FREE_DISK_MB * 2 ** 20, () => runner.wake());
+  await disk.start();
   const db = openDatabase(join(dataDir, 'db.sqlite'));
+  // Images accepted before a restart still need room for their outputs.
+  for (const { imageId, size } of unprocessedImages(db)) disk.reserve(imageId, outputRoomFor(size));
   const clock = systemClock;
   const keys = new SqliteKeyStore(db);
   const queue = new SqliteJobQueue(db, clock, config.JOB_MAX_ATTEMPTS);
@@ -71,6 +83,7 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
       urls: signedUrls,
       clock,
       events,
+      storage: disk,
     },
     config,
   );
@@ -100,7 +113,17 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
     concurrency: config.WORKERS,
     visibilityTimeoutSeconds: config.JOB_VISIBILITY_TIMEOUT,
     logger: logger.child({ component: 'jobs' }),
-    onJobEnded: (job) => events.changed(job.data.imageId),
+    onJobEnded: (job, outcome) => {
+      events.changed(job.data.imageId);
+      // Finished for good: the room held for its outputs is either used or not needed.
+      if (outcome === 'delete' || outcome === 'dead-letter') disk.release(job.data.imageId);
+    },
+    // Every job would fail for want of space, each delivery counting: wait for space instead.
+    paused: () => disk.isFull,
+    onStorageFull: () => disk.reportFull(),
+    onPostpone: async (job, attempt) => {
+      await core.repo.transition(job.data.imageId, TRANSITIONS.postpone(attempt, clock.now()));
+    },
   });
   core.onJobQueued = () => runner.wake();
 
@@ -118,6 +141,10 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
     localFiles: signedUrls,
     publicUrl: () => baseUrl,
     logger,
+    healthChecks: () => ({
+      storage: { ...disk.report() },
+      ...(options.logHealth ? { log: options.logHealth() } : {}),
+    }),
   });
   const server = createAdaptorServer({ fetch: app.fetch });
   await new Promise<void>((done, fail) => {
@@ -164,6 +191,7 @@ export async function startLocal(config: Config, logger: Logger): Promise<LocalS
       await runner.stop(config.SHUTDOWN_GRACE_SECONDS * 1000);
       await pool.destroy();
       await stopped;
+      disk.stop();
       db.close();
     })();
     return closing;

@@ -51,6 +51,12 @@ export interface JobQueue {
    * so there it is dropped and only `deadLetter`'s reason reaches the dead letter.
    */
   changeVisibility(receiptHandle: string, seconds: number, lastError?: string): Promise<boolean>;
+  /**
+   * Like changeVisibility, but this delivery is not counted towards the dead-letter limit:
+   * the job could not run for a reason that is not its own (the disk was full). SQL gives
+   * the receive count back; SQS cannot change ApproximateReceiveCount, so there it counts.
+   */
+  postpone(receiptHandle: string, seconds: number, reason: string): Promise<boolean>;
   /** Moves the job to the dead-letter queue now (the last attempt failed); SQS: a copy, then a delete. */
   deadLetter(receiptHandle: string, reason: string): Promise<boolean>;
   /** Drops queued jobs for a deleted image and says how many; SQS cannot (0): the job then finds no image. */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { JobOutcome } from '../core/processing.ts';
+import { type JobOutcome, STORAGE_FULL_RETRY_SECONDS } from '../core/processing.ts';
+import { isStorageFull } from '../core/storage-full.ts';
 import type { Job, JobQueue, ReceivedJob } from '../ports/job-queue.ts';
 
 export type JobHandler = (job: Job, attempt: number) => Promise<JobOutcome>;
@@ -12,7 +13,21 @@ export interface JobRunnerOptions {
   pollIntervalMs?: number;
   logger: Logger;
   /** Called after each delivery has run and its outcome was applied (or the handler broke). */
-  onJobEnded?: (job: Job) => void;
+  onJobEnded?: (job: Job, outcome: JobOutcome['action'] | 'crashed') => void;
+  /**
+   * While this says so, no job is taken (the disk is full: every job would fail for want of
+   * space, and each delivery would count). Call wake() when it changes.
+   */
+  paused?: () => boolean;
+  /** A job or the queue's own bookkeeping failed for lack of storage. */
+  onStorageFull?: () => void;
+  /** Records a postponed delivery beyond the queue (the image's state); retried like the queue's. */
+  onPostpone?: (job: Job, attempt: number) => Promise<void>;
+}
+
+interface Postponed {
+  message: ReceivedJob;
+  outcome: Extract<JobOutcome, { action: 'postpone' }>;
 }
 
 /**
@@ -22,6 +37,8 @@ export interface JobRunnerOptions {
  */
 export class JobRunner {
   private readonly inFlight = new Map<string, { work: Promise<void>; receiptHandle: string }>();
+  /** Postpones the queue could not record (its database was full), tried again before any receive. */
+  private readonly unrecordedPostpones = new Map<string, Postponed>();
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -68,10 +85,11 @@ export class JobRunner {
     while (this.running) {
       const free = concurrency - this.inFlight.size;
       let received: ReceivedJob[] = [];
-      if (free > 0) {
+      if (free > 0 && !this.options.paused?.() && (await this.recordPostpones())) {
         try {
           received = await queue.receive({ max: free, visibilityTimeoutSeconds });
         } catch (error) {
+          if (isStorageFull(error)) this.options.onStorageFull?.();
           logger.error({ err: error }, 'queue receive failed');
         }
       }
@@ -84,6 +102,31 @@ export class JobRunner {
       }
       if (received.length === 0 || this.inFlight.size >= concurrency) await this.idle();
     }
+  }
+
+  /** The image's side first: once the queue's is written, the job can be delivered again. */
+  private async recordPostpone({ message, outcome }: Postponed): Promise<void> {
+    await this.options.onPostpone?.(message.job, message.receiveCount);
+    await this.options.queue.postpone(message.receiptHandle, outcome.delaySeconds, outcome.reason);
+  }
+
+  /** Records postpones the queue refused for lack of space; true once none is left. */
+  private async recordPostpones(): Promise<boolean> {
+    for (const [receiptHandle, postponed] of this.unrecordedPostpones) {
+      try {
+        await this.recordPostpone(postponed);
+        this.unrecordedPostpones.delete(receiptHandle);
+      } catch (error) {
+        if (!isStorageFull(error)) {
+          // Anything but a full store means the handle is no use any more: drop it.
+          this.unrecordedPostpones.delete(receiptHandle);
+          continue;
+        }
+        this.options.onStorageFull?.();
+        return false;
+      }
+    }
+    return true;
   }
 
   private idle(): Promise<void> {
@@ -114,9 +157,16 @@ export class JobRunner {
       (visibilityTimeoutSeconds * 1000) / 2,
     );
     const started = Date.now();
+    let ended: JobOutcome['action'] | 'crashed' = 'crashed';
     try {
-      const outcome = await handler(message.job, message.receiveCount);
+      const outcome = await handler(message.job, message.receiveCount).catch((error: unknown) => {
+        // Storage full before the job could even say so (its first database write): the
+        // same as a job that reported it.
+        if (!isStorageFull(error)) throw error;
+        return postponeFor(error);
+      });
       await this.apply(message, outcome);
+      ended = outcome.action;
       log.info(
         { outcome: outcome.action, ms: Date.now() - started, ...outcomeDetail(outcome) },
         'job finished',
@@ -130,13 +180,26 @@ export class JobRunner {
       );
     } finally {
       clearInterval(heartbeat);
-      this.options.onJobEnded?.(message.job);
+      this.options.onJobEnded?.(message.job, ended);
     }
   }
 
   private async apply(message: ReceivedJob, outcome: JobOutcome): Promise<void> {
     const { queue } = this.options;
     switch (outcome.action) {
+      case 'postpone':
+        this.options.onStorageFull?.();
+        try {
+          await this.recordPostpone({ message, outcome });
+        } catch (error) {
+          if (!isStorageFull(error)) throw error;
+          // The database is full too. The lease will run out and the job come back (nothing
+          // is lost), but counted, to an image still marked as on that attempt: so the
+          // postpone is kept and recorded before this runner takes any job again; until then
+          // the handle stays this delivery's.
+          this.unrecordedPostpones.set(message.receiptHandle, { message, outcome });
+        }
+        return;
       case 'delete':
         await queue.delete(message.receiptHandle);
         return;
@@ -154,6 +217,11 @@ function outcomeDetail(outcome: JobOutcome): Record<string, unknown> {
   return outcome.action === 'delete'
     ? { result: outcome.result, stepMs: outcome.stepMs }
     : { reason: outcome.reason };
+}
+
+function postponeFor(error: unknown): JobOutcome {
+  const message = error instanceof Error ? error.message : String(error);
+  return { action: 'postpone', delaySeconds: STORAGE_FULL_RETRY_SECONDS, reason: `STORAGE_FULL: ${message}` };
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

@@ -21,6 +21,8 @@ export interface JobQueueContractOptions {
    * the port allows: only the refusing adapters run that test.
    */
   refusesSupersededHandles: boolean;
+  /** Whether postpone() gives the delivery back (SQL); SQS cannot, and counts it. */
+  postponeUncounts: boolean;
 }
 
 const MAX_RECEIVES = 3;
@@ -118,6 +120,32 @@ export function jobQueueContract(options: JobQueueContractOptions): void {
       const message = await receiveOne(30);
       expect(await queue.changeVisibility(message.receiptHandle, 0, 'TRANSIENT: try again')).toBe(true);
       expect(await receiveOne(30)).toMatchObject({ id: message.id, receiveCount: 2 });
+    });
+  });
+
+  describe('Method: postpone', () => {
+    it('delivers the job again after the delay, the postponed delivery not counted where the store can', async () => {
+      await queue.send(job('img-1'));
+      const first = await receiveOne(30);
+      expect(await queue.postpone(first.receiptHandle, 1, 'STORAGE_FULL: the disk is full')).toBe(true);
+      expect(await receive(30)).toEqual([]);
+      await t.advance(1);
+      const again = await receiveOne(30);
+      expect(again).toMatchObject({ id: first.id, receiveCount: options.postponeUncounts ? 1 : 2 });
+    });
+
+    it(`never dead-letters a job for postponed deliveries where the store can uncount them`, async () => {
+      if (!options.postponeUncounts) return;
+      await queue.send(job('img-1'));
+      for (let i = 0; i < MAX_RECEIVES + 2; i++) {
+        const message = await receiveOne(30);
+        expect(await queue.postpone(message.receiptHandle, 0, 'STORAGE_FULL')).toBe(true);
+      }
+      expect(await deadLetters.listDeadLetters(10)).toEqual([]);
+    });
+
+    it('answers false for a handle it never issued', async () => {
+      expect(await queue.postpone('not-a-handle', 0, 'x')).toBe(false);
     });
   });
 

@@ -18,6 +18,7 @@ const SQS_MARGIN_MS = 250;
 describe('Contract: JobQueue on SqliteJobQueue', () => {
   jobQueueContract({
     refusesSupersededHandles: true,
+    postponeUncounts: true,
     async create(maxReceives) {
       const dir = mkdtempSync(join(tmpdir(), 'imgapi-queue-contract-'));
       const db = openDatabase(join(dir, 'db.sqlite'));
@@ -42,6 +43,7 @@ describe('Contract: JobQueue on SqliteJobQueue', () => {
 describe.skipIf(!motoEndpoint)('Contract: JobQueue on SqsJobQueue (moto_server)', () => {
   jobQueueContract({
     refusesSupersededHandles: false,
+    postponeUncounts: false,
     async create(maxReceives) {
       const client = motoSqsClient(motoEndpoint as string);
       const pair = await createQueuePair(client, maxReceives);

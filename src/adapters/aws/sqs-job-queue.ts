@@ -121,6 +121,11 @@ export class SqsJobQueue implements JobQueue, DeadLetterQueue {
     return this.setVisibility(receipt.handle, wholeSeconds('seconds', seconds, MAX_VISIBILITY_SECONDS));
   }
 
+  /** SQS cannot uncount a receive: the delivery counts (see the port). */
+  async postpone(receiptHandle: string, seconds: number, reason: string): Promise<boolean> {
+    return this.changeVisibility(receiptHandle, seconds, reason);
+  }
+
   /**
    * SQS cannot move a message: this sends a copy to the DLQ with the reason and deletes the
    * original. Holding the lease first checks that SQS still knows the handle (for a job

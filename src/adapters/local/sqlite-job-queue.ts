@@ -48,6 +48,10 @@ export class SqliteJobQueue implements JobQueue, DeadLetterQueue {
       visibility: db.prepare<[number, string | null, string]>(
         `UPDATE jobs SET visible_at = ?, last_error = COALESCE(?, last_error) WHERE receipt_handle = ? AND queue = '${MAIN}'`,
       ),
+      postpone: db.prepare<[number, string, string]>(
+        `UPDATE jobs SET visible_at = ?, last_error = ?, receive_count = MAX(receive_count - 1, 0)
+         WHERE receipt_handle = ? AND queue = '${MAIN}'`,
+      ),
       byHandle: db.prepare<[string], { id: string }>(
         `SELECT id FROM jobs WHERE receipt_handle = ? AND queue = '${MAIN}'`,
       ),
@@ -112,6 +116,11 @@ export class SqliteJobQueue implements JobQueue, DeadLetterQueue {
   async changeVisibility(receiptHandle: string, seconds: number, lastError?: string): Promise<boolean> {
     const visibleAt = this.clock.now() + Math.round(seconds * 1000);
     return this.stmt.visibility.run(visibleAt, lastError ?? null, receiptHandle).changes === 1;
+  }
+
+  async postpone(receiptHandle: string, seconds: number, reason: string): Promise<boolean> {
+    const visibleAt = this.clock.now() + Math.round(seconds * 1000);
+    return this.stmt.postpone.run(visibleAt, reason, receiptHandle).changes === 1;
   }
 
   async deadLetter(receiptHandle: string, reason: string): Promise<boolean> {

@@ -1,6 +1,15 @@
 import type { JobQueue } from '../../ports/job-queue.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 
+/** Images accepted but not yet processed, with their originals' sizes. */
+export function unprocessedImages(db: SqliteDatabase): Array<{ imageId: string; size: number }> {
+  return db
+    .prepare<[], { imageId: string; size: number }>(
+      `SELECT image_id AS imageId, COALESCE(size, 0) AS size FROM images WHERE status IN ('uploaded', 'processing')`,
+    )
+    .all();
+}
+
 /**
  * Finds images that are `uploaded` but have no job, which only a crash between storing the
  * upload and enqueueing its job can cause, and enqueues them again. Local only: the images
