@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError } from './core/config.ts';
 import { BackupRefusedError, type BackupStage, type BackupSummary, backupDataDir } from './local/backup.ts';
 import { loadConfig } from './local/config.ts';
+import { configOrExplain } from './process-lifecycle.ts';
 
 const USAGE = `Usage: npm run backup -- [--json] DEST
 
@@ -37,14 +37,8 @@ async function main(): Promise<number> {
     process.stderr.write(`Expected one DEST, got ${parsed.positionals.length}.\n\n${USAGE}`);
     return EXIT.refused;
   }
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`Configuration error:\n${error.message}\n`);
-    return EXIT.refused;
-  }
+  const config = configOrExplain(loadConfig);
+  if (!config) return EXIT.refused;
   const json = parsed.values.json === true;
   // npm runs scripts from the project folder; INIT_CWD is where the command was typed.
   const dest = resolve(process.env.INIT_CWD ?? process.cwd(), parsed.positionals[0] as string);

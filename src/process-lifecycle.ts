@@ -1,4 +1,19 @@
 import type { Logger } from 'pino';
+import { ConfigError } from './core/config.ts';
+
+/**
+ * The entry points' configuration, or null after printing why it is invalid (each exits
+ * with its own code). Anything but a ConfigError is a bug and propagates.
+ */
+export function configOrExplain<T>(load: (env: NodeJS.ProcessEnv) => T): T | null {
+  try {
+    return load(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`Configuration error:\n${error.message}\n`);
+    return null;
+  }
+}
 
 /**
  * What both entry points (`npm start`, `npm run start:aws-local`) do with signals: the first

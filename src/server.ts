@@ -1,21 +1,14 @@
 import pino from 'pino';
-import { ConfigError } from './core/config.ts';
 import type { AdminKeyOrigin } from './local/admin-key.ts';
 import { loadConfig } from './local/config.ts';
 import { LogDestination } from './local/log-destination.ts';
 import { startLocal } from './local/start-local.ts';
-import { drainOnSignals, exitOnStartFailure } from './process-lifecycle.ts';
+import { configOrExplain, drainOnSignals, exitOnStartFailure } from './process-lifecycle.ts';
 
 /** `npm start`: the embedded home on one machine. */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`Configuration error:\n${error.message}\n`);
-    process.exit(1);
-  }
+  const config = configOrExplain(loadConfig);
+  if (!config) process.exit(1);
   const log = new LogDestination();
   process.on('exit', () => log.flushBeforeExit());
   const logger = pino(

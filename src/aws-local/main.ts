@@ -1,20 +1,13 @@
 import { pino } from 'pino';
-import { ConfigError } from '../core/config.ts';
-import { drainOnSignals, exitOnStartFailure } from '../process-lifecycle.ts';
+import { configOrExplain, drainOnSignals, exitOnStartFailure } from '../process-lifecycle.ts';
 import { loadAwsLocalConfig } from './config.ts';
 import type { GatewayAdminKey } from './provision.ts';
 import { startAwsLocal } from './start-aws-local.ts';
 
 /** `npm run start:aws-local`: the AWS home on this machine, on moto_server. */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadAwsLocalConfig>;
-  try {
-    config = loadAwsLocalConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`Configuration error:\n${error.message}\n`);
-    process.exit(1);
-  }
+  const config = configOrExplain(loadAwsLocalConfig);
+  if (!config) process.exit(1);
   const logger = pino({ level: config.LOG_LEVEL, redact: ['apiKey'] });
   const home = await startAwsLocal(config, (line) => logger.error(line));
   logger.info(
