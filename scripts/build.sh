@@ -8,4 +8,7 @@ rm -rf dist
 mkdir dist
 touch dist/.build-started
 node_modules/.bin/tsc -p tsconfig.build.json
+# Type declarations for the package's one export, serverless-image-api/client.
+node_modules/.bin/tsc -p tsconfig.client.json
+chmod +x dist/cli/main.js
 mv dist/.build-started dist/.build-stamp
