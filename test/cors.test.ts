@@ -42,7 +42,7 @@ describe('CORS (default: any origin)', () => {
     expect(ok.headers.get('access-control-allow-origin')).toBe('*');
     const exposed = ok.headers.get('access-control-expose-headers')?.split(',') ?? [];
     expect(exposed).toEqual(
-      expect.arrayContaining(['ETag', 'Retry-After', 'Content-Range', 'Accept-Ranges']),
+      expect.arrayContaining(['ETag', 'Retry-After', 'Content-Range', 'Accept-Ranges', 'X-Request-Id']),
     );
     const denied = await fetch(`${server.url}/images`, { headers: { origin: APP } });
     expect(denied.status).toBe(401);

@@ -143,6 +143,13 @@ describe('OpenAPI document', () => {
     await call('POST', '/jobs/dead-letters/redrive', { ids: [] });
     await call('POST', '/jobs/dead-letters/redrive', { ids: 'all' });
     await call('GET', '/openapi.json');
+    await call('GET', '/ready');
+    await call('GET', '/metrics');
+    await server.api
+      .withKey(null)
+      .get('/metrics')
+      .then((res) => checker.check('GET', '/metrics', res));
+    await raw('GET', `${server.url}/docs`);
   });
 
   it('had every documented status of the image and key routes answered for real at least once', () => {

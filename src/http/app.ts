@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
-
 import { createRoute, z } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import type { Env, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
@@ -21,12 +19,15 @@ import { type AuthVariables, requireAdmin } from './auth.ts';
 import { errorResponse, handleError } from './errors.ts';
 import { AllowedMethods } from './method-not-allowed.ts';
 import { json } from './openapi.ts';
+import { type RequestSample, type RequestVariables, requestContext } from './request-context.ts';
 import type { ResponseCache } from './response-cache.ts';
 import { createRouter } from './router.ts';
+import { docsRoutes } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
 import { imageRoutes } from './routes/images.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { type KeyDefaults, keyRoutes } from './routes/keys.ts';
+import { type OpsRoutes, opsRoutes } from './routes/ops.ts';
 import { documentRawRoutes } from './routes/signed-url-docs.ts';
 
 export interface AppDeps {
@@ -54,7 +55,20 @@ export interface AppDeps {
    * log): each check's state; one that is not ok makes the server "degraded".
    */
   healthChecks?: () => Record<string, HealthCheck>;
+  /** /ready and /metrics, where the home has them (the local home; AWS has CloudWatch). */
+  ops?: OpsRoutes;
+  /** swagger-ui-dist's folder: mounts GET /docs, served entirely from it (local home). */
+  docsAssetsDir?: string;
+  /**
+   * The level of the one line logged per request: `info` where nothing else logs requests
+   * (the local home), `debug` where the platform does (API Gateway and Lambda on AWS).
+   */
+  accessLogLevel?: 'info' | 'debug';
+  /** Called once per answered request, e.g. for a latency histogram. */
+  observeRequest?: (sample: RequestSample) => void;
 }
+
+export type AppVariables = AuthVariables & RequestVariables;
 
 export interface HealthCheck {
   status: string;
@@ -78,7 +92,7 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * wrap `app.fetch`; nothing here knows which runtime it is in.
  */
 export function createApp(deps: AppDeps) {
-  const app = createRouter<{ Variables: AuthVariables }>();
+  const app = createRouter<{ Variables: AppVariables }>();
   const onError = handleError(deps.logger, () => deps.core.storage?.reportFull());
 
   const methods = new AllowedMethods(() => app.routes);
@@ -112,24 +126,15 @@ export function createApp(deps: AppDeps) {
     ),
   );
 
+  // First, so that every answer (CORS preflights, 404s, errors) carries x-request-id.
+  app.use(
+    requestContext({
+      logger: deps.logger,
+      accessLogLevel: deps.accessLogLevel ?? 'debug',
+      observe: deps.observeRequest,
+    }),
+  );
   if (deps.corsOrigins.length > 0) app.use(corsFor(deps.corsOrigins));
-
-  app.use(async (c, next) => {
-    if (!deps.logger.isLevelEnabled('debug')) return next();
-    const started = performance.now();
-    await next();
-    // The path only: query strings carry URL signatures.
-    deps.logger.debug(
-      {
-        reqId: randomUUID(),
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        ms: +(performance.now() - started).toFixed(1),
-      },
-      'request',
-    );
-  });
 
   app.openapi(
     createRoute({
@@ -167,6 +172,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', keyRoutes(deps.keys, deps.core.clock, deps.keyDefaults));
   app.route('/', jobRoutes(deps.core));
   if (deps.localFiles) app.route('/', fileRoutes(deps.core, deps.localFiles));
+  if (deps.ops) app.route('/', opsRoutes(deps.ops, every(auth, requireAdmin('read metrics'))));
+  if (deps.docsAssetsDir) app.route('/', docsRoutes(deps.docsAssetsDir, deps.publicUrl));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'apiKey',
@@ -187,6 +194,17 @@ export function createApp(deps: AppDeps) {
   return app;
 }
 
+/** Runs middlewares one after the other, as `app.use(path, a, b)` would. */
+function every<E extends Env>(...handlers: MiddlewareHandler<E>[]): MiddlewareHandler<E> {
+  return (c, next) => {
+    const run = (i: number): Promise<void> => {
+      const handler = handlers[i];
+      return handler ? handler(c, () => run(i + 1)).then(() => {}) : next();
+    };
+    return run(0);
+  };
+}
+
 /**
  * CORS for browser apps on other origins. Keys travel in the x-api-key header, never in a
  * cookie, so allowing any origin lends a page no credentials it did not already have.
@@ -197,11 +215,20 @@ function corsFor(origins: '*' | readonly string[]): MiddlewareHandler {
   const preflight = cors({
     origin: origins === '*' ? '*' : [...origins],
     allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
-    allowHeaders: ['x-api-key', 'content-type', 'if-none-match', 'if-modified-since', 'range', 'if-range'],
+    allowHeaders: [
+      'x-api-key',
+      'content-type',
+      'if-none-match',
+      'if-modified-since',
+      'range',
+      'if-range',
+      'x-request-id',
+    ],
     // Chromium caps a cached preflight at two hours.
     maxAge: 7200,
   });
-  const exposed = 'ETag,Last-Modified,Retry-After,Allow,Accept-Ranges,Content-Range,Content-Length';
+  const exposed =
+    'ETag,Last-Modified,Retry-After,Allow,Accept-Ranges,Content-Range,Content-Length,X-Request-Id';
   return async (c, next) => {
     if (c.req.method === 'OPTIONS') return preflight(c, next);
     // Actual requests: the headers hono/cors would set, but only when a browser sent an

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ZodError } from 'zod';
 import { AppError, InsufficientStorageError, ValidationError } from '../core/errors.ts';
 import { isStorageFull } from '../core/storage-full.ts';
+import { requestLog } from './request-context.ts';
 
 /** The one place errors become JSON: `{ error: { code, message } }`. */
 export function errorResponse(c: Context, error: AppError): Response {
@@ -12,20 +13,20 @@ export function errorResponse(c: Context, error: AppError): Response {
 
 /**
  * Known errors answer as themselves; a full disk as 507; anything else is logged with
- * context and answered 500.
+ * context (the request's id, and the image's where the path names one) and answered 500.
  */
 export function handleError(logger: Logger, onStorageFull: () => void) {
   return (error: Error, c: Context): Response => {
     if (error instanceof AppError) return errorResponse(c, error);
     if (isStorageFull(error)) {
       onStorageFull();
-      logger.warn({ err: error, method: c.req.method, path: c.req.path }, 'storage full');
+      requestLog(c, logger).warn({ err: error, method: c.req.method, path: c.req.path }, 'storage full');
       return errorResponse(
         c,
         new InsufficientStorageError("The server's storage is full: try again once space has been freed"),
       );
     }
-    logger.error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled error');
+    requestLog(c, logger).error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled error');
     return c.json({ error: { code: 'INTERNAL_ERROR', message: 'Internal server error' } }, 500);
   };
 }

@@ -18,6 +18,11 @@ const LocalConfigSchema = SharedConfigSchema.extend({
   SHUTDOWN_GRACE_SECONDS: int(0).default(25),
   // Below this much free space on DATA_DIR's filesystem, uploads are refused (507).
   MIN_FREE_DISK_MB: int(0, 1_048_576).default(100),
+  // /metrics without the admin key: for a scraper on a private network that cannot send one.
+  METRICS_PUBLIC: z
+    .enum(['true', 'false'], { message: 'expected true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
 });
 
 /** PUBLIC_URL stays undefined when unset: the server then uses the address it listens on. */

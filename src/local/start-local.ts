@@ -11,7 +11,7 @@ import { FsBlobStore } from '../adapters/local/fs-blob-store.ts';
 import { HmacSignedUrls } from '../adapters/local/hmac-signed-urls.ts';
 import { InProcessImageEvents } from '../adapters/local/in-process-image-events.ts';
 import { SharedImageVersions } from '../adapters/local/shared-image-versions.ts';
-import { openDatabase } from '../adapters/local/sqlite-database.ts';
+import { openDatabase, pingDatabase } from '../adapters/local/sqlite-database.ts';
 import { SqliteImageRepository } from '../adapters/local/sqlite-image-repository.ts';
 import { SqliteJobQueue } from '../adapters/local/sqlite-job-queue.ts';
 import { SqliteKeyStore } from '../adapters/local/sqlite-key-store.ts';
@@ -31,6 +31,9 @@ import { JobRunner } from '../worker/job-runner.ts';
 import type { WorkerSettings, WorkerTask } from '../worker/process-worker.ts';
 import { type AdminKeyOrigin, ensureAdminKey } from './admin-key.ts';
 import { type Config, urlFor } from './config.ts';
+import { swaggerUiDir } from './docs-assets.ts';
+import { LocalMetrics } from './metrics.ts';
+import { LocalReadiness } from './readiness.ts';
 import { loadSigningSecret } from './secrets.ts';
 import { deprioritiseBackgroundThreads } from './thread-priority.ts';
 
@@ -103,6 +106,12 @@ export async function startLocal(
     idleTimeout: Number.POSITIVE_INFINITY,
     workerData,
   });
+  const metrics = new LocalMetrics({ queueDepth: () => queue.depth(), running: () => runner.activeJobs });
+  const readiness = new LocalReadiness({
+    pingDatabase: () => pingDatabase(db),
+    dataDir,
+    storage: () => disk.report(),
+  });
   const runner = new JobRunner({
     queue,
     handler: (job, attempt) => {
@@ -115,8 +124,10 @@ export async function startLocal(
     logger: logger.child({ component: 'jobs' }),
     onJobEnded: (job, outcome) => {
       events.changed(job.data.imageId);
+      metrics.jobEnded(outcome);
       // Finished for good: the room held for its outputs is either used or not needed.
-      if (outcome === 'delete' || outcome === 'dead-letter') disk.release(job.data.imageId);
+      const action = outcome === 'crashed' ? outcome : outcome.action;
+      if (action === 'delete' || action === 'dead-letter') disk.release(job.data.imageId);
     },
     // Every job would fail for want of space, each delivery counting: wait for space instead.
     paused: () => disk.isFull,
@@ -145,6 +156,11 @@ export async function startLocal(
       storage: { ...disk.report() },
       ...(options.logHealth ? { log: options.logHealth() } : {}),
     }),
+    ops: { readiness: readiness.check, metrics, metricsPublic: config.METRICS_PUBLIC },
+    docsAssetsDir: swaggerUiDir(),
+    // Nothing else logs requests here (on AWS, API Gateway and Lambda do).
+    accessLogLevel: 'info',
+    observeRequest: (sample) => metrics.observeRequest(sample),
   });
   const server = createAdaptorServer({ fetch: app.fetch });
   await new Promise<void>((done, fail) => {
@@ -183,6 +199,8 @@ export async function startLocal(
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      // First: an answer on a connection still open tells a load balancer to stop sending.
+      readiness.drain();
       clearInterval(sweeper);
       const stopped = new Promise<void>((done) => server.close(() => done()));
       (server as Server).closeIdleConnections();

@@ -13,7 +13,7 @@ export interface JobRunnerOptions {
   pollIntervalMs?: number;
   logger: Logger;
   /** Called after each delivery has run and its outcome was applied (or the handler broke). */
-  onJobEnded?: (job: Job, outcome: JobOutcome['action'] | 'crashed') => void;
+  onJobEnded?: (job: Job, outcome: JobOutcome | 'crashed') => void;
   /**
    * While this says so, no job is taken (the disk is full: every job would fail for want of
    * space, and each delivery would count). Call wake() when it changes.
@@ -157,7 +157,7 @@ export class JobRunner {
       (visibilityTimeoutSeconds * 1000) / 2,
     );
     const started = Date.now();
-    let ended: JobOutcome['action'] | 'crashed' = 'crashed';
+    let ended: JobOutcome | 'crashed' = 'crashed';
     try {
       const outcome = await handler(message.job, message.receiveCount).catch((error: unknown) => {
         // Storage full before the job could even say so (its first database write): the
@@ -166,7 +166,7 @@ export class JobRunner {
         return postponeFor(error);
       });
       await this.apply(message, outcome);
-      ended = outcome.action;
+      ended = outcome;
       log.info(
         { outcome: outcome.action, ms: Date.now() - started, ...outcomeDetail(outcome) },
         'job finished',

@@ -124,3 +124,8 @@ function migrate(db: SqliteDatabase): void {
     db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();
 }
+
+/** Throws unless the database answers a query that reads its file (the schema page). */
+export function pingDatabase(db: SqliteDatabase): void {
+  db.prepare('SELECT count(*) FROM sqlite_master').get();
+}

@@ -12,6 +12,12 @@ interface JobRow {
   dead_lettered_at: number | null;
 }
 
+export interface QueueDepth {
+  ready: number;
+  invisible: number;
+  deadLetters: number;
+}
+
 const MAIN = 'main';
 const DLQ = 'dlq';
 
@@ -63,11 +69,27 @@ export class SqliteJobQueue implements JobQueue, DeadLetterQueue {
       redriveAll: db.prepare<[number]>(
         `UPDATE jobs SET queue = '${MAIN}', receive_count = 0, visible_at = ?, dead_lettered_at = NULL WHERE queue = '${DLQ}'`,
       ),
+      depth: db.prepare<{ now: number }, { ready: number; invisible: number; dead: number }>(
+        `SELECT COALESCE(SUM(queue = '${MAIN}' AND visible_at <= @now), 0) AS ready,
+                COALESCE(SUM(queue = '${MAIN}' AND visible_at > @now), 0) AS invisible,
+                COALESCE(SUM(queue = '${DLQ}'), 0) AS dead
+         FROM jobs`,
+      ),
       redriveOne: db.prepare<[number, string]>(
         `UPDATE jobs SET queue = '${MAIN}', receive_count = 0, visible_at = ?, dead_lettered_at = NULL
          WHERE queue = '${DLQ}' AND id = ?`,
       ),
     };
+  }
+
+  /**
+   * How many jobs each queue holds now: `ready` to be received, `invisible` leased or waiting
+   * out a retry's delay, `deadLetters` given up on. One scan of a table that holds only jobs
+   * not yet done, so it stays small.
+   */
+  depth(): QueueDepth {
+    const row = this.stmt.depth.get({ now: this.clock.now() });
+    return { ready: row?.ready ?? 0, invisible: row?.invisible ?? 0, deadLetters: row?.dead ?? 0 };
   }
 
   async send(job: Job, options: { delaySeconds?: number } = {}): Promise<string> {

@@ -7,6 +7,7 @@ import { downloadExpiry } from '../../core/url-expiry.ts';
 import type { AuthVariables } from '../auth.ts';
 import { errorResponses, JSON_BODY_ERRORS, json, keyedErrors, security } from '../openapi.ts';
 import { presentImage, presentListItem, presentStatus } from '../presenters.ts';
+import type { RequestVariables } from '../request-context.ts';
 import { jsonText, type ResponseCache } from '../response-cache.ts';
 import { createRouter } from '../router.ts';
 import {
@@ -82,10 +83,12 @@ export function imageRoutes(deps: CoreDeps, cache: ResponseCache) {
   // Bodies carry signed URLs: they are the same only within one expiry window.
   const urlWindow = () => downloadExpiry(deps.clock.now(), deps.settings.downloadUrlTtlSeconds);
 
-  const app = createRouter<{ Variables: AuthVariables }>();
+  const app = createRouter<{ Variables: AuthVariables & RequestVariables }>();
 
   app.openapi(uploadRoute, async (c) => {
     const created = await createUpload(deps, c.get('apiKey').tenant, c.req.valid('json'));
+    // The request log line names the image this request created.
+    c.set('imageId', created.imageId);
     return c.json({ ...created, fields: {} }, 200);
   });
 
