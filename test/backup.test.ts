@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -20,6 +19,7 @@ import { reconcileCopy } from '../src/local/backup/reconcile.ts';
 import { type BackupSummary, backupDataDir } from '../src/local/backup.ts';
 import { fixture } from './helpers/images.ts';
 import { type ServerProcess, spawnNpmStart, spawnServer } from './helpers/process.ts';
+import { type CommandRun, runCommand } from './helpers/run-command.ts';
 import { ADMIN_KEY, type ApiClient } from './helpers/server.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -33,29 +33,15 @@ const LIMITS = { RATE_LIMIT_RPS: '10000', RATE_LIMIT_BURST: '10000' };
 const SHM_IS_ANOTHER_FILESYSTEM =
   existsSync('/dev/shm') && statSync('/dev/shm').dev !== statSync(tmpdir()).dev;
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type CliRun = CommandRun;
 
 /** `npm run backup -- …args` as an owner would type it, with DATA_DIR from the environment. */
 function runBackupCommand(dataDir: string, args: string[]): Promise<CliRun> {
   const { API_KEY: _key, SIGNING_SECRET: _secret, ...inherited } = process.env;
-  const child = spawn('npm', ['run', '--silent', 'backup', '--', ...args], {
+  return runCommand('npm', ['run', '--silent', 'backup', '--', ...args], {
     cwd: ROOT,
     env: { ...inherited, DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 /** The summary the command printed with --json (its only line on stdout). */

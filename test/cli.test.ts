@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CommandRun, runCommand } from './helpers/run-command.ts';
 import { ADMIN_KEY, type SpawnedServer, startSpawnedServer } from './helpers/spawned-server.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -12,27 +13,13 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, im
 // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for terminal escapes is the point.
 const ANSI = /\u001b\[/;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CommandRun;
 
 /** Runs the compiled CLI (the test setup builds dist/) as a child process: stdout is a pipe, not a TTY. */
 function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  return runCommand(process.execPath, [CLI, ...args], {
     env: { ...process.env, IMGAPI_URL: '', IMGAPI_KEY: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 describe('imgapi (the CLI), against the real server', () => {
