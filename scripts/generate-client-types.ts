@@ -14,6 +14,7 @@ import type { CoreDeps } from '../src/core/deps.ts';
 import { createApp } from '../src/http/app.ts';
 import type { ResponseCache } from '../src/http/response-cache.ts';
 import type { KeyStore } from '../src/ports/key-store.ts';
+import type { WebhookStore } from '../src/ports/webhooks.ts';
 
 export const CLIENT_TYPES_PATH = fileURLToPath(new URL('../src/client/openapi.ts', import.meta.url));
 
@@ -35,6 +36,7 @@ export async function openApiDocument(): Promise<OpenAPI3> {
     readCache: inert as ResponseCache,
     keyDefaults: { rateLimitRps: 1, rateLimitBurst: 1, dailyQuota: 0 },
     localFiles: inert as HmacSignedUrls,
+    webhooks: { store: inert as WebhookStore, settings: { allowPrivate: false } },
     publicUrl: () => 'http://127.0.0.1:3000',
     corsOrigins: [],
     logger: pino({ level: 'silent' }),

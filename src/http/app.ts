@@ -14,6 +14,7 @@ import {
   ValidationError,
 } from '../core/errors.ts';
 import type { KeyStore } from '../ports/key-store.ts';
+import type { WebhookStore } from '../ports/webhooks.ts';
 import { API_VERSION } from '../version.ts';
 import { type AuthVariables, requireAdmin } from './auth.ts';
 import { errorResponse, handleError } from './errors.ts';
@@ -29,6 +30,7 @@ import { jobRoutes } from './routes/jobs.ts';
 import { type KeyDefaults, keyRoutes } from './routes/keys.ts';
 import { type OpsRoutes, opsRoutes } from './routes/ops.ts';
 import { documentRawRoutes } from './routes/signed-url-docs.ts';
+import { type WebhookSettings, webhookRoutes } from './routes/webhooks.ts';
 
 export interface AppDeps {
   core: CoreDeps;
@@ -43,6 +45,8 @@ export interface AppDeps {
   /** Image and list bodies reused until the image changes; see ResponseCache. */
   readCache: ResponseCache;
   keyDefaults: KeyDefaults;
+  /** Webhook subscriptions, where the home sends them (local; not built on AWS yet). */
+  webhooks?: { store: WebhookStore; settings: WebhookSettings };
   /** The local home's signer: mounts the /uploads and /files routes its URLs point at. */
   localFiles?: HmacSignedUrls;
   /** Where clients reach this API (PUBLIC_URL, or the address it listens on). */
@@ -167,10 +171,13 @@ export function createApp(deps: AppDeps) {
   app.use('/images/*', auth, limitJson);
   app.use('/keys/*', auth, requireAdmin('manage API keys'), limitJson);
   app.use('/jobs/*', auth, requireAdmin('manage jobs and dead letters'), limitJson);
+  if (deps.webhooks) app.use('/webhooks/*', auth, limitJson);
 
   app.route('/', imageRoutes(deps.core, deps.readCache));
   app.route('/', keyRoutes(deps.keys, deps.core.clock, deps.keyDefaults));
   app.route('/', jobRoutes(deps.core));
+  if (deps.webhooks)
+    app.route('/', webhookRoutes(deps.webhooks.store, deps.core.clock, deps.webhooks.settings));
   if (deps.localFiles) app.route('/', fileRoutes(deps.core, deps.localFiles));
   if (deps.ops) app.route('/', opsRoutes(deps.ops, every(auth, requireAdmin('read metrics'))));
   if (deps.docsAssetsDir) app.route('/', docsRoutes(deps.docsAssetsDir, deps.publicUrl));

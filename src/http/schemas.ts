@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { ANALYSES, EMOTION_TYPES } from '../core/analysis.ts';
 import { ALLOWED_TYPES, IMAGE_STATUSES, STEP_NAMES } from '../core/image.ts';
 import { MAX_STATUS_WAIT_SECONDS } from '../core/images.ts';
+import { DELIVERY_STATUSES, WEBHOOK_EVENTS } from '../core/webhooks.ts';
 
 // Control characters (C0, DEL, C1) and bidi overrides have no business in a file name and
 // are a classic way to make a name display differently from what it is.
@@ -280,4 +281,63 @@ export const KeyIdParamSchema = z.object({
     .string()
     .max(64)
     .openapi({ param: { name: 'keyId', in: 'path' } }),
+});
+
+export const CreateWebhookRequestSchema = z
+  .object({
+    url: z
+      .string({ error: 'url: expected a string' })
+      .max(2048, 'url: must be at most 2048 characters')
+      .openapi({ example: 'https://example.com/hooks/images' }),
+    events: z
+      .array(
+        z.enum(WEBHOOK_EVENTS, {
+          error: (issue) =>
+            `events: expected one of ${WEBHOOK_EVENTS.join(', ')} but received ${JSON.stringify(issue.input)}`,
+        }),
+        { error: `events: expected an array of ${WEBHOOK_EVENTS.join(', ')}` },
+      )
+      .min(1, 'events: expected at least one event')
+      .max(WEBHOOK_EVENTS.length, `events: at most ${WEBHOOK_EVENTS.length} entries`)
+      .transform((names) => WEBHOOK_EVENTS.filter((name) => names.includes(name)))
+      .openapi({ example: ['image.completed', 'image.failed'] }),
+  })
+  .openapi('CreateWebhookRequest');
+
+export const WebhookSchema = z
+  .object({
+    webhookId: z.string(),
+    url: z.string(),
+    events: z.array(z.enum(WEBHOOK_EVENTS)),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi('Webhook');
+
+export const CreatedWebhookSchema = WebhookSchema.extend({
+  secret: z.string().openapi({
+    description: 'Standard Webhooks signing secret (whsec_…); shown only here',
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  }),
+}).openapi('CreatedWebhook');
+
+export const WebhookDeliverySchema = z
+  .object({
+    deliveryId: z.string().openapi({ description: 'The webhook-id header of every attempt' }),
+    type: z.enum(WEBHOOK_EVENTS),
+    imageId: z.string(),
+    status: z.enum(DELIVERY_STATUSES),
+    attempts: z.number().int(),
+    lastResponseStatus: z.number().int().nullable(),
+    lastError: z.string().nullable(),
+    nextAttemptAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .openapi('WebhookDelivery');
+
+export const WebhookIdParamSchema = z.object({
+  webhookId: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: 'webhookId', in: 'path' } }),
 });

@@ -15,6 +15,7 @@ import { openDatabase, pingDatabase } from '../adapters/local/sqlite-database.ts
 import { SqliteImageRepository } from '../adapters/local/sqlite-image-repository.ts';
 import { SqliteJobQueue } from '../adapters/local/sqlite-job-queue.ts';
 import { SqliteKeyStore } from '../adapters/local/sqlite-key-store.ts';
+import { SqliteWebhookStore } from '../adapters/local/sqlite-webhook-store.ts';
 import { requeueStrandedUploads, unprocessedImages } from '../adapters/local/stranded-uploads.ts';
 import { createCore, processingSettingsFrom } from '../core/create-core.ts';
 import type { CoreDeps } from '../core/deps.ts';
@@ -25,6 +26,7 @@ import { TokenBuckets } from '../core/token-bucket.ts';
 import { outputRoomFor } from '../core/upload.ts';
 import { type App, createApp, type HealthCheck } from '../http/app.ts';
 import { requireApiKey } from '../http/auth.ts';
+import { presentImage } from '../http/presenters.ts';
 import { ResponseCache } from '../http/response-cache.ts';
 import { systemClock } from '../ports/clock.ts';
 import { JobRunner } from '../worker/job-runner.ts';
@@ -36,6 +38,7 @@ import { LocalMetrics } from './metrics.ts';
 import { LocalReadiness } from './readiness.ts';
 import { loadSigningSecret } from './secrets.ts';
 import { deprioritiseBackgroundThreads } from './thread-priority.ts';
+import { WebhookDispatcher } from './webhook-dispatcher.ts';
 
 export interface LocalServer {
   url: string;
@@ -47,6 +50,7 @@ export interface LocalServer {
   /** The HTTP app, for tests that inspect its routes. */
   app: App;
   runner: JobRunner;
+  webhooks: WebhookDispatcher;
   /** Drains: stops accepting requests and jobs, waits for running jobs, closes everything. */
   close(): Promise<void>;
 }
@@ -106,6 +110,30 @@ export async function startLocal(
     idleTimeout: Number.POSITIVE_INFINITY,
     workerData,
   });
+  const webhookStore = new SqliteWebhookStore(db);
+  const webhooks = new WebhookDispatcher({
+    store: webhookStore,
+    clock,
+    logger: logger.child({ component: 'webhooks' }),
+    allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+    retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
+  });
+  // A job that ended for good: tell the image's tenant, with the image as GET /images/{id} shows it.
+  const publishing = new Set<Promise<void>>();
+  const publishImageEvent = (imageId: string) => {
+    const published = queueImageEvent(imageId).finally(() => publishing.delete(published));
+    publishing.add(published);
+  };
+  const queueImageEvent = async (imageId: string) => {
+    try {
+      const record = await core.repo.getById(imageId);
+      if (!record || (record.status !== 'completed' && record.status !== 'failed')) return;
+      const data = await presentImage(core, record);
+      webhooks.publish(record.tenant, `image.${record.status}`, imageId, data);
+    } catch (err) {
+      logger.error({ err, imageId }, 'could not queue webhook deliveries');
+    }
+  };
   const metrics = new LocalMetrics({ queueDepth: () => queue.depth(), running: () => runner.activeJobs });
   const readiness = new LocalReadiness({
     pingDatabase: () => pingDatabase(db),
@@ -127,7 +155,10 @@ export async function startLocal(
       metrics.jobEnded(outcome);
       // Finished for good: the room held for its outputs is either used or not needed.
       const action = outcome === 'crashed' ? outcome : outcome.action;
-      if (action === 'delete' || action === 'dead-letter') disk.release(job.data.imageId);
+      if (action === 'delete' || action === 'dead-letter') {
+        disk.release(job.data.imageId);
+        publishImageEvent(job.data.imageId);
+      }
     },
     // Every job would fail for want of space, each delivery counting: wait for space instead.
     paused: () => disk.isFull,
@@ -143,6 +174,7 @@ export async function startLocal(
     keys,
     authenticate: requireApiKey(keys, new TokenBuckets(), clock),
     readCache: new ResponseCache(versions, config.READ_CACHE_MB * 1024 * 1024),
+    webhooks: { store: webhookStore, settings: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE } },
     keyDefaults: {
       rateLimitRps: config.RATE_LIMIT_RPS,
       rateLimitBurst: config.RATE_LIMIT_BURST,
@@ -178,6 +210,8 @@ export async function startLocal(
   const url = urlFor(config.HOST, (server.address() as AddressInfo).port);
   baseUrl = config.PUBLIC_URL ?? url;
   runner.start();
+  // Deliveries left pending by the previous run are sent now.
+  webhooks.start();
 
   const sweep = async () => {
     try {
@@ -208,6 +242,9 @@ export async function startLocal(
       events.close();
       await runner.stop(config.SHUTDOWN_GRACE_SECONDS * 1000);
       await pool.destroy();
+      // After the runner: the last jobs' events are queued (sent on the next start).
+      await Promise.all(publishing);
+      await webhooks.stop();
       await stopped;
       disk.stop();
       db.close();
@@ -215,5 +252,5 @@ export async function startLocal(
     return closing;
   };
 
-  return { url, adminKey, core, app, signedUrls, runner, close };
+  return { url, adminKey, core, app, signedUrls, runner, webhooks, close };
 }

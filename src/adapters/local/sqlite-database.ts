@@ -95,6 +95,36 @@ const MIGRATIONS: string[] = [
     DELETE FROM image_text WHERE rowid = old.rowid;
   END;
   `,
+  // Webhooks (issue #16) and their deliveries, which the in-process dispatcher sends and
+  // retries; a pending delivery survives a restart. Deleting a webhook drops its deliveries.
+  `
+  CREATE TABLE webhooks (
+    webhook_id TEXT PRIMARY KEY,
+    tenant     TEXT NOT NULL,
+    url        TEXT NOT NULL,
+    events     TEXT NOT NULL,
+    secret     TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX webhooks_by_tenant ON webhooks (tenant, created_at);
+
+  CREATE TABLE webhook_deliveries (
+    delivery_id     TEXT PRIMARY KEY,
+    webhook_id      TEXT NOT NULL REFERENCES webhooks (webhook_id) ON DELETE CASCADE,
+    type            TEXT NOT NULL,
+    image_id        TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_status     INTEGER,
+    last_error      TEXT,
+    next_attempt_at INTEGER,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX webhook_deliveries_recent ON webhook_deliveries (webhook_id, created_at DESC);
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+  `,
 ];
 
 /**
