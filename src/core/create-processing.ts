@@ -9,7 +9,7 @@ import { SharpPipeline } from './sharp-pipeline.ts';
  * sharp (~160 ms of a cold start, measured in bench/lambda-bundles.ts) nor ship it.
  */
 export function createProcessing(
-  adapters: Pick<ProcessingDeps, 'repo' | 'blobs' | 'analyzer' | 'clock'>,
+  adapters: Pick<ProcessingDeps, 'repo' | 'blobs' | 'analyzer' | 'clock' | 'storageLow'>,
   settings: ProcessingSettings,
 ): ProcessingDeps {
   const { maxPixels, maxAttempts, retryBaseDelayMs } = settings;

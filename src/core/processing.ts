@@ -19,6 +19,13 @@ export interface ProcessingDeps {
   maxPixels: number;
   maxAttempts: number;
   retryBaseDelayMs: number;
+  /**
+   * Whether the home's own disk is below its free-space minimum right now (local); absent
+   * where storage cannot fill up (AWS). Only then does a storage-full error postpone the job
+   * uncounted: a full /tmp, a quota or one output too big for what is left is an ordinary
+   * retryable failure, so it cannot be postponed forever.
+   */
+  storageLow?: () => Promise<boolean>;
 }
 
 /** What the queue should do with the message once the job has run. */
@@ -71,15 +78,15 @@ async function failureOutcome(
   error: unknown,
   step: StepName | null,
 ): Promise<JobOutcome> {
+  const message = error instanceof Error ? error.message : String(error);
   const failure =
-    error instanceof ProcessingError
+    error instanceof ProcessingError && !isStorageFull(error)
       ? error
-      : new ProcessingError('PROCESSING_ERROR', error instanceof Error ? error.message : String(error), {
-          retryable: true,
-          cause: error,
-        });
+      : isStorageFull(error)
+        ? new ProcessingError('STORAGE_FULL', message, { retryable: true, cause: error })
+        : new ProcessingError('PROCESSING_ERROR', message, { retryable: true, cause: error });
   const now = deps.clock.now();
-  if (isStorageFull(error)) {
+  if (isStorageFull(error) && (await deps.storageLow?.().catch(() => true))) {
     // Not the image's fault: wait for space without using up its attempts. The queue and the
     // image record it (TRANSITIONS.postpone) where the consumer applies the outcome, which
     // can try again until the database has room to say so.

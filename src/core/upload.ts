@@ -222,6 +222,8 @@ export async function receiveUpload(deps: CoreDeps, upload: IncomingUpload): Pro
   if (!(await deps.repo.claimUpload(imageId, deps.clock.now()))) {
     throw new ConflictError('Another upload to this URL is in progress or finished', 'UPLOAD_URL_USED');
   }
+  // Held from now, so that uploads arriving together cannot all pass the check above.
+  deps.storage?.reserve(imageId, incoming + outputRoomFor(incoming));
 
   const key = storageKey(record.tenant, imageId, 'original');
   let size: number;
@@ -233,6 +235,7 @@ export async function receiveUpload(deps: CoreDeps, upload: IncomingUpload): Pro
   } catch (error) {
     // Past a rejection mid-stream the rest of the body is unwanted; dropping it closes the connection.
     body.destroy();
+    deps.storage?.release(imageId);
     await deps.repo.releaseUpload(imageId);
     throw error;
   }
@@ -241,6 +244,7 @@ export async function receiveUpload(deps: CoreDeps, upload: IncomingUpload): Pro
   const completed = await completeUpload(deps, imageId, { size, contentType: mediaType });
   if (completed) deps.storage?.reserve(imageId, outputRoomFor(size));
   if (!completed) {
+    deps.storage?.release(imageId);
     await deps.blobs.deletePrefix(imagePrefix(record.tenant, imageId));
     throw new NotFoundError(`Image ${imageId} not found`);
   }

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Env, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { every } from 'hono/combine';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
@@ -199,17 +200,6 @@ export function createApp(deps: AppDeps) {
   }));
 
   return app;
-}
-
-/** Runs middlewares one after the other, as `app.use(path, a, b)` would. */
-function every<E extends Env>(...handlers: MiddlewareHandler<E>[]): MiddlewareHandler<E> {
-  return (c, next) => {
-    const run = (i: number): Promise<void> => {
-      const handler = handlers[i];
-      return handler ? handler(c, () => run(i + 1)).then(() => {}) : next();
-    };
-    return run(0);
-  };
 }
 
 /**

@@ -47,7 +47,8 @@ export class LocalReadiness {
 
   /** An empty file, created and removed: proves the folder takes writes (not full of inodes, not read-only). */
   private async dataDirWritable(): Promise<ReadinessCheck> {
-    const probe = join(this.deps.dataDir, `.ready-${randomUUID()}`);
+    // In the blob store's temp folder, which the backup never copies and a start clears.
+    const probe = join(this.deps.dataDir, 'files', '.tmp', `.ready-${randomUUID()}`);
     try {
       await writeFile(probe, '', { flag: 'wx' });
       await rm(probe, { force: true });

@@ -67,8 +67,16 @@ export async function startLocal(
   const disk = new DiskSpace(dataDir, config.MIN_FREE_DISK_MB * 2 ** 20, () => runner.wake());
   await disk.start();
   const db = openDatabase(join(dataDir, 'db.sqlite'));
-  // Images accepted before a restart still need room for their outputs.
-  for (const { imageId, size } of unprocessedImages(db)) disk.reserve(imageId, outputRoomFor(size));
+  // Room for the outputs of every image still to be processed (also those accepted before a
+  // restart), from the database now and every 30 s: holds are kept as uploads arrive and
+  // jobs end, and this mends any that were missed.
+  const holdForBacklog = () =>
+    disk.holdExactly(
+      unprocessedImages(db).map(({ imageId, size }) => ({ imageId, bytes: outputRoomFor(size) })),
+    );
+  holdForBacklog();
+  const backlogTimer = setInterval(holdForBacklog, 30_000);
+  backlogTimer.unref();
   const clock = systemClock;
   const keys = new SqliteKeyStore(db);
   const queue = new SqliteJobQueue(db, clock, config.JOB_MAX_ATTEMPTS);
@@ -99,6 +107,7 @@ export async function startLocal(
     ...processingSettingsFrom(config),
     analyses: config.ANALYSIS,
     libvipsThreads: Math.max(1, Math.floor(availableParallelism() / config.WORKERS)),
+    minFreeDiskBytes: config.MIN_FREE_DISK_MB * 2 ** 20,
     versions: versions.buffer,
   };
   const pool = new Piscina<WorkerTask, JobOutcome>({
@@ -236,6 +245,7 @@ export async function startLocal(
       // First: an answer on a connection still open tells a load balancer to stop sending.
       readiness.drain();
       clearInterval(sweeper);
+      clearInterval(backlogTimer);
       const stopped = new Promise<void>((done) => server.close(() => done()));
       (server as Server).closeIdleConnections();
       // Status long-polls answer now with what they have, so draining does not wait on them.

@@ -180,7 +180,12 @@ export class JobRunner {
       );
     } finally {
       clearInterval(heartbeat);
-      this.options.onJobEnded?.(message.job, ended);
+      try {
+        this.options.onJobEnded?.(message.job, ended);
+      } catch (error) {
+        // Its listeners (metrics, webhooks, held space) must not take the runner down.
+        log.error({ err: error }, 'after-job hook failed');
+      }
     }
   }
 

@@ -1,3 +1,4 @@
+import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { workerData } from 'node:worker_threads';
 import sharp from 'sharp';
@@ -20,6 +21,8 @@ export interface WorkerSettings extends ProcessingSettings {
   analyses: AnalysisName[];
   /** libvips threads per image: this worker's share of the cores. */
   libvipsThreads: number;
+  /** MIN_FREE_DISK_MB in bytes: below it, a job that hit a full disk waits for space uncounted. */
+  minFreeDiskBytes: number;
   /** The server's SharedImageVersions: this thread's writes must invalidate its read cache. */
   versions: SharedArrayBuffer;
 }
@@ -49,6 +52,10 @@ const deps = createProcessing(
     blobs: new FsBlobStore(join(settings.dataDir, 'files')),
     analyzer: settings.analyses.length > 0 ? new LocalAnalyzer() : null,
     clock: systemClock,
+    storageLow: async () => {
+      const fs = await statfs(settings.dataDir);
+      return fs.bavail * fs.bsize < settings.minFreeDiskBytes;
+    },
   },
   settings,
 );

@@ -69,6 +69,16 @@ export class DiskSpace implements StorageGauge {
     this.reservedBytes += bytes;
   }
 
+  /**
+   * Replaces every hold with these (what the database says is still to be processed): holds
+   * whose release was missed (an image swept or dead-lettered without a job ending) go.
+   */
+  holdExactly(holds: Iterable<{ imageId: string; bytes: number }>): void {
+    this.reserved.clear();
+    this.reservedBytes = 0;
+    for (const { imageId, bytes } of holds) this.reserve(imageId, bytes);
+  }
+
   release(imageId: string): void {
     this.reservedBytes -= this.reserved.get(imageId) ?? 0;
     this.reserved.delete(imageId);
@@ -79,7 +89,7 @@ export class DiskSpace implements StorageGauge {
     this.full = true;
     // What is free now that a write failed (a fresh reading: the last one can be a second
     // old, from before the disk filled): space freed after this counts towards recovery.
-    this.freeWhenFull = 0;
+    this.freeWhenFull = Math.min(this.freeBytes, this.minFreeBytes);
     void statfs(this.dir)
       .then((fs) => {
         this.freeWhenFull = Math.min(fs.bavail * fs.bsize, this.minFreeBytes);

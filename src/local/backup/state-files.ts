@@ -37,10 +37,15 @@ export async function copyStateFiles(dataDir: string, dest: string): Promise<Sta
     }
     const from = join(dataDir, entry.name);
     const to = join(dest, entry.name);
-    const { mode } = await stat(from);
-    await copyFile(from, to, constants.COPYFILE_EXCL);
-    await chmod(to, mode & 0o7777);
-    result.copied.push(entry.name);
+    try {
+      const { mode } = await stat(from);
+      await copyFile(from, to, constants.COPYFILE_EXCL);
+      await chmod(to, mode & 0o7777);
+      result.copied.push(entry.name);
+    } catch (error) {
+      // Gone since the listing: a short-lived file of the running server, not state.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
   }
   return result;
 }
