@@ -60,6 +60,9 @@ export class LocalMetrics implements MetricsExposition {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     });
+    // One read of the jobs table per scrape sets both gauges: the queue's is registered first,
+    // and prom-client collects metrics in registration order.
+    let deadLetters: Gauge | undefined;
     new Gauge({
       name: 'imgapi_queue_depth',
       help: 'Jobs in the processing queue: ready to run, running, or waiting (a retry backing off, a postpone, or a lease from a previous process running out)',
@@ -71,15 +74,13 @@ export class LocalMetrics implements MetricsExposition {
         this.set({ state: 'ready' }, depth.ready);
         this.set({ state: 'running' }, running);
         this.set({ state: 'waiting' }, Math.max(0, depth.invisible - running));
+        deadLetters?.set(depth.deadLetters);
       },
     });
-    new Gauge({
+    deadLetters = new Gauge({
       name: 'imgapi_dead_letter_depth',
       help: 'Jobs in the dead-letter queue (GET /jobs/dead-letters lists them)',
       registers,
-      collect() {
-        this.set(sources.queueDepth().deadLetters);
-      },
     });
   }
 
