@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Logger } from 'pino';
-import type { SqliteWebhookStore } from '../adapters/local/sqlite-webhook-store.ts';
+import type { DueDelivery, SqliteWebhookStore } from '../adapters/local/sqlite-webhook-store.ts';
 import { guardedLookup, type Resolver, refusedLiteral } from '../core/webhook-target.ts';
 import { DEFAULT_RETRY_BASE_MS, nextAttemptAt, signWebhook, type WebhookEvent } from '../core/webhooks.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -101,14 +101,7 @@ export class WebhookDispatcher {
     await Promise.allSettled([...this.sending]);
   }
 
-  private async attempt(delivery: {
-    deliveryId: string;
-    url: string;
-    secret: string;
-    body: string;
-    attempts: number;
-    createdAt: number;
-  }): Promise<void> {
+  private async attempt(delivery: DueDelivery): Promise<void> {
     const { clock, store, logger } = this.options;
     const timestamp = Math.floor(clock.now() / 1000);
     const headers = signWebhook(delivery.secret, delivery.deliveryId, timestamp, delivery.body);
