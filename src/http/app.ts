@@ -26,6 +26,7 @@ import type { ResponseCache } from './response-cache.ts';
 import { createRouter } from './router.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
+import { galleryRoutes } from './routes/gallery.ts';
 import { imageRoutes } from './routes/images.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { type KeyDefaults, keyRoutes } from './routes/keys.ts';
@@ -64,6 +65,8 @@ export interface AppDeps {
   ops?: OpsRoutes;
   /** swagger-ui-dist's folder: mounts GET /docs, served entirely from it (local home). */
   docsAssetsDir?: string;
+  /** The gallery's built bundle: mounts GET / and /gallery/* (local home). */
+  galleryAssetsDir?: string;
   /**
    * The level of the one line logged per request: `info` where nothing else logs requests
    * (the local home), `debug` where the platform does (API Gateway and Lambda on AWS).
@@ -182,6 +185,7 @@ export function createApp(deps: AppDeps) {
   if (deps.localFiles) app.route('/', fileRoutes(deps.core, deps.localFiles));
   if (deps.ops) app.route('/', opsRoutes(deps.ops, every(auth, requireAdmin('read metrics'))));
   if (deps.docsAssetsDir) app.route('/', docsRoutes(deps.docsAssetsDir, deps.publicUrl));
+  if (deps.galleryAssetsDir) app.route('/', galleryRoutes(deps.galleryAssetsDir, deps.publicUrl));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'apiKey',

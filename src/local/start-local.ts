@@ -33,7 +33,7 @@ import { JobRunner } from '../worker/job-runner.ts';
 import type { WorkerSettings, WorkerTask } from '../worker/process-worker.ts';
 import { type AdminKeyOrigin, ensureAdminKey } from './admin-key.ts';
 import { type Config, urlFor } from './config.ts';
-import { swaggerUiDir } from './docs-assets.ts';
+import { galleryDir, swaggerUiDir } from './docs-assets.ts';
 import { LocalMetrics } from './metrics.ts';
 import { LocalReadiness } from './readiness.ts';
 import { loadSigningSecret } from './secrets.ts';
@@ -199,6 +199,7 @@ export async function startLocal(
     }),
     ops: { readiness: readiness.check, metrics, metricsPublic: config.METRICS_PUBLIC },
     docsAssetsDir: swaggerUiDir(),
+    galleryAssetsDir: galleryDir(),
     // Nothing else logs requests here (on AWS, API Gateway and Lambda do).
     accessLogLevel: 'info',
     observeRequest: (sample) => metrics.observeRequest(sample),

@@ -1,0 +1,222 @@
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserTestsEnabled, launchChromium } from './helpers/browser.ts';
+import { fixture } from './helpers/images.ts';
+import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/server.ts';
+
+// The functions given to page.evaluate run in the page, with its globals; this file is
+// type-checked for Node, so these name them (as any) for the checker only.
+declare const window: any;
+declare const document: any;
+declare const localStorage: any;
+declare const MutationObserver: any;
+declare const getComputedStyle: any;
+declare const DataTransfer: any;
+
+const fixturePath = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const PROCESSING_MS = 120_000;
+
+/**
+ * The web gallery at / in real headless Chromium against the real server, with the real
+ * face and text models: what a person does with it, by keyboard and mouse, and that the page
+ * never talks to anything but this server, nor trips its own CSP.
+ */
+describe.runIf(browserTestsEnabled())('web gallery in headless Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const foreignRequests: string[] = [];
+  const consoleErrors: string[] = [];
+  const failedResponses: string[] = [];
+
+  const tile = (fileName: string) => page.locator('.tile', { hasText: fileName });
+
+  beforeAll(async () => {
+    server = await startTestServer({ ANALYSIS: 'faces,text' });
+    browser = await launchChromium();
+    context = await browser.newContext();
+    page = await context.newPage();
+    const origin = new URL(server.url).origin;
+    context.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.origin !== origin && url.protocol !== 'data:' && url.protocol !== 'blob:')
+        foreignRequests.push(request.url());
+    });
+    context.on('response', (response) => {
+      if (response.status() >= 400)
+        failedResponses.push(
+          `${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`,
+        );
+    });
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(String(error)));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('asks for a key, refuses a wrong one, and connects with the right one', async () => {
+    await page.goto(`${server.url}/`);
+    await expect.poll(() => page.locator('#key-panel').isVisible()).toBe(true);
+    await page.fill('#key-input', 'not-a-key');
+    await page.click('#key-form button[type=submit]');
+    await expect.poll(() => page.locator('#key-error').textContent()).toMatch(/refused.*INVALID_API_KEY/);
+    await page.fill('#key-input', ADMIN_KEY);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#gallery').isVisible()).toBe(true);
+    expect(await page.locator('#summary').textContent()).toMatch(/No images yet/);
+    expect(await page.evaluate(() => localStorage.getItem('imgapi.apiKey'))).toBe(ADMIN_KEY);
+  });
+
+  it('uploads photos from the file picker and shows them live: uploading, queued, processing, completed', async () => {
+    // Every status text each tile shows, as it changes.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as any).seenStatuses = seen;
+      new MutationObserver(() => {
+        for (const line of document.querySelectorAll('.tile-status')) {
+          const text = line.textContent ?? '';
+          if (seen[seen.length - 1] !== text) seen.push(text);
+        }
+      }).observe(document.getElementById('grid'), {
+        subtree: true,
+        childList: true,
+        characterData: true,
+      });
+    });
+    await page.setInputFiles('#file-input', [fixturePath('astronaut.jpg'), fixturePath('sign.jpg')]);
+    await expect.poll(() => page.locator('.tile').count()).toBe(2);
+    await expect
+      .poll(() => page.locator('.tile[data-status="completed"]').count(), { timeout: PROCESSING_MS })
+      .toBe(2);
+    const seen: string[] = await page.evaluate(() => (window as any).seenStatuses);
+    expect(seen.some((text) => /^Uploading \d+%$/.test(text))).toBe(true);
+    expect(seen.some((text) => text === 'Queued' || /^Processing \d+%$/.test(text))).toBe(true);
+    expect(seen).toContain('Completed');
+    expect(await page.locator('#summary').textContent()).toBe('2 images');
+    expect(await page.locator('#more').isVisible()).toBe(false);
+  });
+
+  it('shows each thumbnail over its ThumbHash, with alt text saying what is in it', async () => {
+    for (const name of ['astronaut.jpg', 'sign.jpg']) {
+      const frame = tile(name).locator('.tile-frame');
+      expect(await frame.getAttribute('data-placeholder')).toBe('thumbhash');
+      expect(await frame.evaluate((el) => getComputedStyle(el).backgroundImage)).toMatch(
+        /^url\("data:image\/png/,
+      );
+      const img = tile(name).locator('img');
+      await expect.poll(() => img.evaluate((el: any) => el.complete && el.naturalWidth)).toBeGreaterThan(0);
+      expect(await img.getAttribute('src')).toMatch(new RegExp(`^${server.url}/files/`));
+    }
+    expect(await tile('astronaut.jpg').locator('img').getAttribute('alt')).toMatch(
+      /astronaut\.jpg: .*one face/,
+    );
+    expect(await tile('sign.jpg').locator('img').getAttribute('alt')).toMatch(/FRESH BREAD/);
+  });
+
+  it('uploads a file dropped on the page', async () => {
+    const bytes = fixture('coffee.jpg').toString('base64');
+    const transfer = await page.evaluateHandle((base64) => {
+      const data = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const dropped = new DataTransfer();
+      dropped.items.add(new File([data], 'coffee.jpg', { type: 'image/jpeg' }));
+      return dropped;
+    }, bytes);
+    await page.dispatchEvent('body', 'dragover', { dataTransfer: transfer });
+    expect(await page.evaluate(() => document.body.classList.contains('dragging'))).toBe(true);
+    await page.dispatchEvent('body', 'drop', { dataTransfer: transfer });
+    await expect
+      .poll(() => tile('coffee.jpg').getAttribute('data-status'), { timeout: PROCESSING_MS })
+      .toBe('completed');
+    expect(await page.evaluate(() => document.body.classList.contains('dragging'))).toBe(false);
+  });
+
+  it('filters by recognised text, and clears the filter', async () => {
+    await page.selectOption('#filter-kind', 'text');
+    await page.fill('#filter-value', 'bread');
+    await page.click('#filters button[type=submit]');
+    await expect.poll(() => page.locator('.tile .tile-name').allTextContents()).toEqual(['sign.jpg']);
+    await page.click('#filters button[type=reset]');
+    await expect.poll(() => page.locator('.tile').count()).toBe(3);
+  });
+
+  it('opens an image from the keyboard: metadata, EXIF and a box over the face', async () => {
+    await tile('astronaut.jpg').locator('button.tile-open').focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('dialog#detail');
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    expect(await dialog.locator('h2').textContent()).toBe('astronaut.jpg');
+    const faces = dialog.locator('.box-face');
+    expect(await faces.count()).toBe(1);
+    expect(await faces.getAttribute('aria-label')).toMatch(/^Face, \d+% \(female/);
+    expect(await dialog.locator('.box-text').count()).toBe(0);
+    // The box lies on the picture, in its upper half, where her face is.
+    const picture = await dialog.locator('.stage-frame img').boundingBox();
+    const face = await faces.boundingBox();
+    if (!picture || !face) throw new Error('the picture or the face box is not laid out');
+    expect(face.x).toBeGreaterThanOrEqual(picture.x);
+    expect(face.x + face.width).toBeLessThanOrEqual(picture.x + picture.width + 1);
+    expect(face.y + face.height / 2).toBeLessThan(picture.y + picture.height / 2);
+    expect(face.width).toBeGreaterThan(picture.width * 0.1);
+    const facts = (await dialog.locator('.detail-facts').textContent()) ?? '';
+    expect(facts).toMatch(/Dimensions\s*\d+ × \d+ px/);
+    expect(facts).toContain('EXIF');
+    // The face layer can be hidden and shown again.
+    await dialog.locator('.switch-face input').uncheck();
+    expect(await faces.isVisible()).toBe(false);
+    await dialog.locator('.switch-face input').check();
+    expect(await faces.isVisible()).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    // Focus is back on the tile that opened it.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toMatch(
+      /^astronaut\.jpg/,
+    );
+  });
+
+  it('shows text boxes on the sign', async () => {
+    await tile('sign.jpg').locator('button.tile-open').click();
+    const dialog = page.locator('dialog#detail');
+    await expect.poll(() => dialog.locator('.box-text').count()).toBe(2);
+    expect(await dialog.locator('.box-text .box-label').allTextContents()).toEqual([
+      'FRESH BREAD',
+      'OPEN DAILY',
+    ]);
+    await dialog.locator('button.close').click();
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+  });
+
+  it('deletes an image from its detail view', async () => {
+    const imageId = (await tile('astronaut.jpg').getAttribute('data-image-id')) as string;
+    await tile('astronaut.jpg').locator('button.tile-open').click();
+    const dialog = page.locator('dialog#detail');
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    page.once('dialog', (confirm) => void confirm.accept());
+    await dialog.getByRole('button', { name: 'Delete image' }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    await expect.poll(() => tile('astronaut.jpg').count()).toBe(0);
+    expect((await server.api.get(`/images/${imageId}`)).status).toBe(404);
+    expect(await page.locator('#announcer').textContent()).toBe('astronaut.jpg deleted');
+  });
+
+  it('remembers the key across a reload, and forgets it when asked', async () => {
+    await page.reload();
+    await expect.poll(() => page.locator('.tile').count()).toBe(2);
+    await page.click('#forget-key');
+    await expect.poll(() => page.locator('#key-panel').isVisible()).toBe(true);
+    expect(await page.evaluate(() => localStorage.getItem('imgapi.apiKey'))).toBeNull();
+  });
+
+  it('made no request to any other origin, and logged no error (CSP violations included)', () => {
+    expect(foreignRequests).toEqual([]);
+    // The only refusal is the wrong key of the first test, which the browser logs as a failed load.
+    expect(failedResponses).toEqual(['403 GET /images']);
+    expect(consoleErrors.filter((text) => !/status of 403/.test(text))).toEqual([]);
+  });
+});
