@@ -1,7 +1,7 @@
 import { renameSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpenApiChecker } from './helpers/openapi-checker.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
+import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/server.ts';
 
 describe('GET /ready', () => {
   let server: TestServer;
@@ -65,6 +65,33 @@ describe('GET /ready', () => {
       expect(body.failing).toContain('shutdown');
       expect(body.checks.shutdown).toEqual({ status: 'draining' });
       await closing;
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
+describe('DRAIN_DELAY_SECONDS', () => {
+  it('keeps serving over the network, /ready 503, for the delay; then stops listening', async () => {
+    const other = await startTestServer({ DRAIN_DELAY_SECONDS: '2' });
+    try {
+      const started = Date.now();
+      const closing = other.close();
+      let closedAt = 0;
+      void closing.then(() => {
+        closedAt = Date.now();
+      });
+      const res = await other.api.withKey(null).get('/ready');
+      expect(res.status).toBe(503);
+      expect(res.body.checks.shutdown).toEqual({ status: 'draining' });
+      // A new connection, an API call: still answered while a load balancer catches up.
+      const list = await fetch(`${other.url}/images`, {
+        headers: { 'x-api-key': ADMIN_KEY, connection: 'close' },
+      });
+      expect(list.status).toBe(200);
+      await closing;
+      expect(closedAt - started).toBeGreaterThanOrEqual(1900);
+      await expect(fetch(`${other.url}/health`)).rejects.toThrow();
     } finally {
       await other.stop();
     }

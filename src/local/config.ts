@@ -16,6 +16,9 @@ const LocalConfigSchema = SharedConfigSchema.extend({
   JOB_VISIBILITY_TIMEOUT: int(1, 43_200).default(60),
   SWEEP_INTERVAL_SECONDS: int(1).default(300),
   SHUTDOWN_GRACE_SECONDS: int(0).default(25),
+  // On SIGTERM, how long /ready answers 503 while the server still serves everything, before
+  // it stops listening: the time a load balancer needs to see it and route elsewhere.
+  DRAIN_DELAY_SECONDS: int(0, 300).default(0),
   // Below this much free space on DATA_DIR's filesystem, uploads are refused (507).
   MIN_FREE_DISK_MB: int(0, 1_048_576).default(100),
   // /metrics without the admin key: for a scraper on a private network that cannot send one.

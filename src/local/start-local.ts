@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { Piscina } from 'piscina';
@@ -243,8 +244,17 @@ export async function startLocal(
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      // First: an answer on a connection still open tells a load balancer to stop sending.
+      // First: /ready says "draining", so a load balancer stops sending. With a drain delay
+      // the server goes on serving meanwhile (requests it already routed here, and health
+      // checks until it notices); only then does it stop listening.
       readiness.drain();
+      if (config.DRAIN_DELAY_SECONDS > 0) {
+        logger.info(
+          { seconds: config.DRAIN_DELAY_SECONDS },
+          'not ready; still serving for DRAIN_DELAY_SECONDS',
+        );
+        await sleep(config.DRAIN_DELAY_SECONDS * 1000);
+      }
       clearInterval(sweeper);
       clearInterval(backlogTimer);
       const stopped = new Promise<void>((done) => server.close(() => done()));
