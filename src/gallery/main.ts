@@ -100,8 +100,13 @@ async function openTile(tile: Tile): Promise<void> {
   }
 }
 
+const tileHandlers = {
+  open: (tile: Tile) => void openTile(tile),
+  stale: (tile: Tile) => live.track(tile),
+};
+
 function tileFor(imageId: string, fileName: string): Tile {
-  return tiles.get(imageId) ?? new Tile({ imageId, fileName }, (tile) => void openTile(tile));
+  return tiles.get(imageId) ?? new Tile({ imageId, fileName }, tileHandlers);
 }
 
 async function deleteImage(imageId: string, fileName: string): Promise<boolean> {
@@ -158,7 +163,7 @@ async function uploadFiles(files: readonly File[]): Promise<void> {
   const active = client;
   if (!active || files.length === 0) return;
   const jobs = files.map((file) => {
-    const tile = new Tile({ imageId: null, fileName: file.name }, (opened) => void openTile(opened));
+    const tile = new Tile({ imageId: null, fileName: file.name }, tileHandlers);
     tile.preview(URL.createObjectURL(file));
     tile.uploading(0);
     return { file, tile };

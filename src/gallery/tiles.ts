@@ -32,6 +32,14 @@ function placeholderUrl(thumbhash: string): string | null {
   }
 }
 
+export interface TileHandlers {
+  open(tile: Tile): void;
+  /** Its thumbnail failed to load (an expired URL): fetch the record again. */
+  stale(tile: Tile): void;
+}
+
+const STALE_RETRY_MS = 30_000;
+
 /**
  * One image in the grid: a button that opens its details, showing the thumbnail over its
  * placeholder (dominant colour, then the ThumbHash), its name and status, and a progress
@@ -50,17 +58,25 @@ export class Tile {
   private readonly statusLine: HTMLSpanElement;
   private readonly bar: HTMLProgressElement;
   private placeholderShown = false;
+  private previewUrl: string | null = null;
 
-  constructor(init: { imageId: string | null; fileName: string }, onOpen: (tile: Tile) => void) {
+  constructor(init: { imageId: string | null; fileName: string }, handlers: TileHandlers) {
     this.imageId = init.imageId;
     this.fileName = init.fileName;
     this.img = h('img', { alt: '', decoding: 'async', loading: 'lazy', width: 150, height: 150 });
     this.img.addEventListener('load', () => this.frame.classList.add('loaded'));
+    // Signed URLs expire: a page left open for hours asks for the record again (new URLs).
+    let lastStale = 0;
+    this.img.addEventListener('error', () => {
+      if (!this.imageId || !this.img.dataset.key || Date.now() - lastStale < STALE_RETRY_MS) return;
+      lastStale = Date.now();
+      handlers.stale(this);
+    });
     this.frame = h('span', { class: 'tile-frame' }, this.img);
     this.statusLine = h('span', { class: 'tile-status' });
     this.bar = h('progress', { class: 'tile-progress', max: 100, hidden: true });
     this.button = h('button', { type: 'button', class: 'tile-open' }, this.frame);
-    this.button.addEventListener('click', () => onOpen(this));
+    this.button.addEventListener('click', () => handlers.open(this));
     this.element = h(
       'li',
       { class: 'tile' },
@@ -74,6 +90,7 @@ export class Tile {
 
   /** A local preview (the file being uploaded), until the server's thumbnail exists. */
   preview(objectUrl: string): void {
+    this.previewUrl = objectUrl;
     this.img.src = objectUrl;
   }
 
@@ -109,6 +126,7 @@ export class Tile {
     if (src && this.img.dataset.key !== image.thumbnails.small) {
       this.img.dataset.key = src;
       this.img.src = src;
+      this.releasePreview();
       // small is 150 px, medium 480: sharp tiles on high-density screens.
       if (image.thumbnails.medium) {
         this.img.srcset = `${src} 150w, ${image.thumbnails.medium} 480w`;
@@ -133,7 +151,14 @@ export class Tile {
   }
 
   remove(): void {
+    this.releasePreview();
     this.element.remove();
+  }
+
+  /** The local file's preview is no longer shown: let the browser free it. */
+  private releasePreview(): void {
+    if (this.previewUrl) URL.revokeObjectURL(this.previewUrl);
+    this.previewUrl = null;
   }
 
   focus(): void {
