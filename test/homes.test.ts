@@ -1,10 +1,15 @@
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createImageApiClient, ImageApiError } from '../src/client/index.ts';
 import { HOMES, type RunningHome } from './helpers/homes.ts';
 import { fixture } from './helpers/images.ts';
+import { runCommand } from './helpers/run-command.ts';
 import { type ApiClient, putBytes } from './helpers/server.ts';
 
 const API_KEY = 'homes-suite-admin-key-0123';
+const fixturePath = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /**
@@ -164,5 +169,49 @@ describe.each(HOMES)('The API against $name', (home) => {
       expect(doc.status).toBe(200);
       expect(doc.body.paths['/images/{imageId}/status']).toBeDefined();
     },
+  );
+
+  it.skipIf(!home.available)(
+    'works with the typed client: upload by path, waitFor, list pages, download, delete, typed errors',
+    async () => {
+      const client = createImageApiClient({ baseUrl: admin.baseUrl, apiKey: API_KEY });
+      const uploaded = await client.upload(fixturePath('rocket.jpg'), { analysis: [] });
+      expect(uploaded).toMatchObject({ fileName: 'rocket.jpg', fileType: 'image/jpeg' });
+      expect((await client.waitFor(uploaded.imageId, { timeoutMs: 60_000 })).status).toBe('completed');
+      const seen: string[] = [];
+      for await (const page of client.list({ limit: 1 })) seen.push(...page.images.map((i) => i.imageId));
+      expect(seen).toContain(uploaded.imageId);
+      const small = await client.download(uploaded.imageId, 'small');
+      expect([...small.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+      await client.delete(uploaded.imageId);
+      const error = await client.get(uploaded.imageId).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ImageApiError);
+      expect(error).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    },
+    90_000,
+  );
+
+  it.skipIf(!home.available)(
+    'works with the imgapi CLI: upload --wait --json, get, delete',
+    async () => {
+      const env = { ...process.env, IMGAPI_URL: admin.baseUrl, IMGAPI_KEY: API_KEY };
+      const imgapi = (...args: string[]) => runCommand(process.execPath, [CLI, ...args], { env });
+      const upload = await imgapi(
+        'upload',
+        fixturePath('coffee.jpg'),
+        '--wait',
+        '--json',
+        '--analysis',
+        'none',
+      );
+      expect(upload.code, upload.stderr).toBe(0);
+      const [result] = JSON.parse(upload.stdout);
+      expect(result).toMatchObject({ file: fixturePath('coffee.jpg'), status: 'completed' });
+      const got = await imgapi('get', result.imageId, '--json');
+      expect(JSON.parse(got.stdout)).toMatchObject({ imageId: result.imageId, fileName: 'coffee.jpg' });
+      expect((await imgapi('delete', result.imageId)).code).toBe(0);
+      expect((await imgapi('get', result.imageId)).code).toBe(1);
+    },
+    90_000,
   );
 });
