@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserTestsEnabled, launchChromium } from './helpers/browser.ts';
+import { accessibilityViolations, browserTestsEnabled, launchChromium } from './helpers/browser.ts';
 import { fixture } from './helpers/images.ts';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/server.ts';
 
@@ -64,6 +64,7 @@ describe.runIf(browserTestsEnabled())('web gallery in headless Chromium', () => 
   it('asks for a key, refuses a wrong one, and connects with the right one', async () => {
     await page.goto(`${server.url}/`);
     await expect.poll(() => page.locator('#key-panel').isVisible()).toBe(true);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.fill('#key-input', 'not-a-key');
     await page.click('#key-form button[type=submit]');
     await expect.poll(() => page.locator('#key-error').textContent()).toMatch(/refused.*INVALID_API_KEY/);
@@ -74,7 +75,7 @@ describe.runIf(browserTestsEnabled())('web gallery in headless Chromium', () => 
     expect(await page.evaluate(() => localStorage.getItem('imgapi.apiKey'))).toBe(ADMIN_KEY);
   });
 
-  it('uploads photos from the file picker and shows them live: uploading, queued, processing, completed', async () => {
+  it('uploads photos from the file picker and shows them live, accessibly in light and dark', async () => {
     // Every status text each tile shows, as it changes.
     await page.evaluate(() => {
       const seen: string[] = [];
@@ -101,6 +102,10 @@ describe.runIf(browserTestsEnabled())('web gallery in headless Chromium', () => 
     expect(seen).toContain('Completed');
     expect(await page.locator('#summary').textContent()).toBe('2 images');
     expect(await page.locator('#more').isVisible()).toBe(false);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it('shows each thumbnail over its ThumbHash, with alt text saying what is in it', async () => {
@@ -164,6 +169,7 @@ describe.runIf(browserTestsEnabled())('web gallery in headless Chromium', () => 
     expect(face.x + face.width).toBeLessThanOrEqual(picture.x + picture.width + 1);
     expect(face.y + face.height / 2).toBeLessThan(picture.y + picture.height / 2);
     expect(face.width).toBeGreaterThan(picture.width * 0.1);
+    expect(await accessibilityViolations(page)).toEqual([]);
     const facts = (await dialog.locator('.detail-facts').textContent()) ?? '';
     expect(facts).toMatch(/Dimensions\s*\d+ × \d+ px/);
     expect(facts).toContain('EXIF');
@@ -202,7 +208,7 @@ describe.runIf(browserTestsEnabled())('web gallery in headless Chromium', () => 
     await expect.poll(() => dialog.isVisible()).toBe(false);
     await expect.poll(() => tile('astronaut.jpg').count()).toBe(0);
     expect((await server.api.get(`/images/${imageId}`)).status).toBe(404);
-    expect(await page.locator('#announcer').textContent()).toBe('astronaut.jpg deleted');
+    await expect.poll(() => page.locator('#announcer').textContent()).toBe('astronaut.jpg deleted');
   });
 
   it('remembers the key across a reload, and forgets it when asked', async () => {
