@@ -27,7 +27,7 @@ describe('Processing an image whose original is gone from storage', () => {
   });
 
   it('fails at once with ORIGINAL_MISSING, without retrying, in every home alike', async () => {
-    expect(await runProcessImageJob(deps, job, 1)).toEqual({ action: 'delete', result: 'failed' });
+    expect(await runProcessImageJob(deps, job, 1)).toMatchObject({ action: 'delete', result: 'failed' });
     expect(await deps.repo.getById(job.imageId)).toMatchObject({
       status: 'failed',
       error: { code: 'ORIGINAL_MISSING', message: 'The original is not in storage' },

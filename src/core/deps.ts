@@ -33,4 +33,9 @@ export interface CoreDeps {
   storage?: StorageGauge;
   /** Called after a job is enqueued so a local worker can pick it up without polling delay. */
   onJobQueued?: () => void;
+  /**
+   * The W3C `traceparent` of the request being served, where the home traces (local, with
+   * OTEL_EXPORTER_OTLP_ENDPOINT set): carried in the job so its span joins the upload's trace.
+   */
+  traceparent?: () => string | undefined;
 }

@@ -29,12 +29,32 @@ export interface ProcessingDeps {
 }
 
 /** What the queue should do with the message once the job has run. */
-export type JobOutcome =
-  | { action: 'delete'; result: 'completed' | 'failed' | 'skipped'; stepMs?: Record<string, number> }
+export type JobOutcome = (
+  | {
+      action: 'delete';
+      result: 'completed' | 'failed' | 'skipped';
+      stepMs?: Record<string, number>;
+      /** Why it failed, for traces (the image record says so too). */
+      reason?: string;
+    }
   | { action: 'retry'; delaySeconds: number; reason: string }
   /** Storage was full: run again later, and this attempt does not count (see JobQueue.postpone). */
   | { action: 'postpone'; delaySeconds: number; reason: string }
-  | { action: 'dead-letter'; reason: string };
+  | { action: 'dead-letter'; reason: string }
+) & { steps?: StepTimings };
+
+/**
+ * When the steps of a delivery ran, for traces: measured where the job runs (a worker thread
+ * locally) and carried back as plain data, so that the main thread can draw a span for each.
+ */
+export interface StepTimings {
+  /** When the first step began, in epoch ms (threads share the clock, unlike performance.now()). */
+  startedAt: number;
+  /** Each step that ended, in the order they ran, with its duration in ms; then the one that failed. */
+  ms: Record<string, number>;
+  /** The step that was running when the delivery failed. */
+  failed?: string;
+}
 
 /**
  * Runs one delivery of a process-image job and decides its fate. Safe to run twice: it
@@ -50,20 +70,25 @@ export async function runProcessImageJob(
     TRANSITIONS.startProcessing(attempt, deps.clock.now()),
   );
   if (!record) return { action: 'delete', result: 'skipped' };
-  const running: RunningStep = { step: null };
+  const running: RunningStep = { step: null, stepMs: {}, mark: performance.now() };
+  const startedAt = performance.timeOrigin + running.mark;
   try {
     const stepMs = await processImage(deps, record, running, attempt < deps.maxAttempts);
-    return { action: 'delete', result: 'completed', stepMs };
+    return { action: 'delete', result: 'completed', stepMs, steps: { startedAt, ms: stepMs } };
   } catch (error) {
+    const failed = running.step ?? 'processing';
+    const ms = { ...running.stepMs, [failed]: Math.round(performance.now() - running.mark) };
+    const steps: StepTimings = { startedAt, ms, failed };
     if (error instanceof ImageGoneError) {
       // A write was refused: the image was deleted (its files are ours to clean up), or another
       // delivery of this job finished or retried it meanwhile (at-least-once queues do that):
       // then the files are that delivery's, and this one just stops.
       if (!(await deps.repo.getById(record.imageId)))
         await deps.blobs.deletePrefix(imagePrefix(record.tenant, record.imageId));
-      return { action: 'delete', result: 'skipped' };
+      // Interrupted, not failed: no step is to blame.
+      return { action: 'delete', result: 'skipped', steps: { startedAt, ms } };
     }
-    return failureOutcome(deps, record, attempt, error, running.step);
+    return { ...(await failureOutcome(deps, record, attempt, error, running.step)), steps };
   }
 }
 
@@ -104,7 +129,8 @@ async function failureOutcome(
   }
   const reason = { code: failure.code, message: failure.message };
   await deps.repo.transition(record.imageId, TRANSITIONS.fail(reason, now, step));
-  if (!failure.retryable) return { action: 'delete', result: 'failed' };
+  if (!failure.retryable)
+    return { action: 'delete', result: 'failed', reason: `${failure.code}: ${failure.message}` };
   return { action: 'dead-letter', reason: `${failure.code}: ${failure.message} (after ${attempt} attempts)` };
 }
 
@@ -117,9 +143,14 @@ export function backoffSeconds(attempt: number, baseDelayMs: number): number {
   return (ceiling / 2 + Math.random() * (ceiling / 2)) / 1000;
 }
 
-/** The step processImage is working on, so that a failure can be pinned on it; null between steps. */
+/** How far processImage got, so that a failure can be pinned on a step and timed. */
 interface RunningStep {
+  /** The step it is working on; null between steps. */
   step: StepName | null;
+  /** How long each finished step took, in ms. */
+  stepMs: Record<string, number>;
+  /** When the step under way began (performance.now()). */
+  mark: number;
 }
 
 /** Processes one image; returns how long each step took, for the job log. */
@@ -131,12 +162,11 @@ async function processImage(
   canRetry: boolean,
 ): Promise<Record<string, number>> {
   const { repo, blobs, pipeline, clock } = deps;
-  const stepMs: Record<string, number> = {};
-  let mark = performance.now();
+  const { stepMs } = running;
   const lap = (name: string) => {
     const now = performance.now();
-    stepMs[name] = Math.round(now - mark);
-    mark = now;
+    stepMs[name] = Math.round(now - running.mark);
+    running.mark = now;
   };
   const key = (v: Parameters<typeof storageKey>[2]) => storageKey(record.tenant, record.imageId, v);
   const step = async (update: StepUpdate) => {
@@ -215,6 +245,7 @@ async function processImage(
         terms: outcome.terms,
       });
       Object.assign(stepMs, outcome.stepMs);
+      running.mark = performance.now();
       running.step = null;
     }
 

@@ -140,7 +140,9 @@ export async function completeUpload(
 }
 
 async function enqueue(deps: CoreDeps, record: ImageRecord): Promise<void> {
-  await deps.queue.send({ name: 'process-image', data: { tenant: record.tenant, imageId: record.imageId } });
+  const traceparent = deps.traceparent?.();
+  const data = { tenant: record.tenant, imageId: record.imageId };
+  await deps.queue.send({ name: 'process-image', data: traceparent ? { ...data, traceparent } : data });
   deps.onJobQueued?.();
 }
 

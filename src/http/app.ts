@@ -21,7 +21,12 @@ import { type AuthVariables, requireAdmin } from './auth.ts';
 import { errorResponse, handleError } from './errors.ts';
 import { AllowedMethods } from './method-not-allowed.ts';
 import { json } from './openapi.ts';
-import { type RequestSample, type RequestVariables, requestContext } from './request-context.ts';
+import {
+  type RequestSample,
+  type RequestTracer,
+  type RequestVariables,
+  requestContext,
+} from './request-context.ts';
 import type { ResponseCache } from './response-cache.ts';
 import { createRouter } from './router.ts';
 import { docsRoutes } from './routes/docs.ts';
@@ -74,6 +79,8 @@ export interface AppDeps {
   accessLogLevel?: 'info' | 'debug';
   /** Called once per answered request, e.g. for a latency histogram. */
   observeRequest?: (sample: RequestSample) => void;
+  /** A span per request, where the home traces. */
+  tracer?: RequestTracer;
 }
 
 export type AppVariables = AuthVariables & RequestVariables;
@@ -140,6 +147,7 @@ export function createApp(deps: AppDeps) {
       logger: deps.logger,
       accessLogLevel: deps.accessLogLevel ?? 'debug',
       observe: deps.observeRequest,
+      tracer: deps.tracer,
     }),
   );
   if (deps.corsOrigins.length > 0) app.use(corsFor(deps.corsOrigins));

@@ -27,6 +27,21 @@ export interface RequestContextOptions {
   /** The one line per request: `info` where nothing else logs requests, `debug` where something does. */
   accessLogLevel: 'info' | 'debug';
   observe?: (sample: RequestSample) => void;
+  /** Where the home traces (local, OTEL_EXPORTER_OTLP_ENDPOINT set): a span per request. */
+  tracer?: RequestTracer;
+}
+
+/** Spans for requests, with no tracing library named: the local home passes OpenTelemetry's. */
+export interface RequestTracer {
+  /** Starts the request's span, continuing the caller's trace if it sent a `traceparent`. */
+  start(method: string, path: string, header: (name: string) => string | undefined): RequestSpan;
+}
+
+export interface RequestSpan {
+  /** Runs the handlers inside the span, so that what they start (a job) can join its trace. */
+  run(handlers: () => Promise<void>): Promise<void>;
+  /** Once answered: what only the end knows (the route that took it, the image it made). */
+  end(answer: { route: string; status: number; requestId: string; imageId: string | undefined }): void;
 }
 
 /** A caller's own id is kept if it is a plain token: it goes into every log line and a header. */
@@ -54,9 +69,10 @@ const POLLED_ROUTES = new Set(['/health', '/ready', '/metrics']);
 export function requestContext(
   options: RequestContextOptions,
 ): MiddlewareHandler<{ Variables: RequestVariables; Bindings: Partial<HttpBindings> | undefined }> {
-  const { logger, accessLogLevel, observe } = options;
+  const { logger, accessLogLevel, observe, tracer } = options;
   return async (c, next) => {
     const started = performance.now();
+    const span = tracer?.start(c.req.method, c.req.path, (name) => c.req.header(name));
     const offered = c.req.header('x-request-id');
     const reqId = offered && SANE_REQUEST_ID.test(offered) ? offered : randomUUID();
     c.set('requestId', reqId);
@@ -66,15 +82,17 @@ export function requestContext(
     const outgoing = c.env?.outgoing;
     if (outgoing && !outgoing.headersSent) outgoing.setHeader('x-request-id', reqId);
     else c.header('x-request-id', reqId);
-    await next();
+    if (span) await span.run(next);
+    else await next();
 
     const seconds = (performance.now() - started) / 1000;
     const route = routeOf(c);
     const status = c.res.status;
     observe?.({ method: c.req.method, route, status, seconds });
+    const imageId = c.get('imageId');
+    span?.end({ route, status, requestId: reqId, imageId });
     const level = POLLED_ROUTES.has(route) ? 'debug' : accessLogLevel;
     if (!logger.isLevelEnabled(level)) return;
-    const imageId = c.get('imageId');
     logger[level](
       {
         reqId,

@@ -35,6 +35,10 @@ const LocalConfigSchema = SharedConfigSchema.extend({
   // The webhook retry schedule's unit (5 s: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; given up
   // 24 h after the event). Tests shrink it; there is no reason to change it otherwise.
   WEBHOOK_RETRY_BASE_MS: int(1).default(5000),
+  // OpenTelemetry's own variable: set, requests and jobs are traced and sent there over
+  // OTLP/HTTP. Only its presence and form are ours; the exporter reads it (and the other
+  // OTEL_* variables) from the environment itself.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 /** PUBLIC_URL stays undefined when unset: the server then uses the address it listens on. */

@@ -30,7 +30,7 @@ import { requireApiKey } from '../http/auth.ts';
 import { presentImage } from '../http/presenters.ts';
 import { ResponseCache } from '../http/response-cache.ts';
 import { systemClock } from '../ports/clock.ts';
-import { JobRunner } from '../worker/job-runner.ts';
+import { type JobHandler, JobRunner } from '../worker/job-runner.ts';
 import type { WorkerSettings, WorkerTask } from '../worker/process-worker.ts';
 import { type AdminKeyOrigin, ensureAdminKey } from './admin-key.ts';
 import { type Config, urlFor } from './config.ts';
@@ -39,7 +39,14 @@ import { LocalMetrics } from './metrics.ts';
 import { LocalReadiness } from './readiness.ts';
 import { loadSigningSecret } from './secrets.ts';
 import { deprioritiseBackgroundThreads } from './thread-priority.ts';
+import { startTracing } from './tracing.ts';
 import { WebhookDispatcher } from './webhook-dispatcher.ts';
+
+/**
+ * How long a drain waits for the last spans to reach the collector: a dead or hung one must
+ * not hold up an exit that a process manager is timing (the exporter's own timeout is 10 s).
+ */
+const TRACE_FLUSH_TIMEOUT_MS = 3000;
 
 export interface LocalServer {
   url: string;
@@ -62,6 +69,8 @@ export async function startLocal(
   logger: Logger,
   options: { logHealth?: () => HealthCheck } = {},
 ): Promise<LocalServer> {
+  // Null unless OTEL_EXPORTER_OTLP_ENDPOINT is set: then, and only then, the SDK is loaded.
+  const tracing = await startTracing(config.OTEL_EXPORTER_OTLP_ENDPOINT, logger);
   const dataDir = resolve(config.DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
   // Read before anything is written, so that a start on a full disk refuses uploads at once.
@@ -150,13 +159,14 @@ export async function startLocal(
     dataDir,
     storage: () => disk.report(),
   });
+  const runJob: JobHandler = (job, attempt) => {
+    // Threads appear as work starts (libuv's pool, libvips' own); catch them each time.
+    deprioritiseBackgroundThreads(config.PROCESSING_NICE);
+    return pool.run({ job, attempt });
+  };
   const runner = new JobRunner({
     queue,
-    handler: (job, attempt) => {
-      // Threads appear as work starts (libuv's pool, libvips' own); catch them each time.
-      deprioritiseBackgroundThreads(config.PROCESSING_NICE);
-      return pool.run({ job, attempt });
-    },
+    handler: tracing ? tracing.traceJobs(runJob) : runJob,
     concurrency: config.WORKERS,
     visibilityTimeoutSeconds: config.JOB_VISIBILITY_TIMEOUT,
     logger: logger.child({ component: 'jobs' }),
@@ -178,6 +188,7 @@ export async function startLocal(
     },
   });
   core.onJobQueued = () => runner.wake();
+  if (tracing) core.traceparent = tracing.traceparent;
 
   const app = createApp({
     core,
@@ -204,6 +215,7 @@ export async function startLocal(
     // Nothing else logs requests here (on AWS, API Gateway and Lambda do).
     accessLogLevel: 'info',
     observeRequest: (sample) => metrics.observeRequest(sample),
+    tracer: tracing?.requests,
   });
   const server = createAdaptorServer({ fetch: app.fetch });
   await new Promise<void>((done, fail) => {
@@ -269,6 +281,8 @@ export async function startLocal(
       await stopped;
       disk.stop();
       db.close();
+      // Last, so the spans of the final requests and jobs go too.
+      await tracing?.shutdown(TRACE_FLUSH_TIMEOUT_MS);
     })();
     return closing;
   };

@@ -1,6 +1,7 @@
 /** Jobs are typed by name; adding a name without a handler fails to compile. */
 export interface JobData {
-  'process-image': { tenant: string; imageId: string };
+  /** `traceparent`: the upload request's trace, where the home traces (see CoreDeps.traceparent). */
+  'process-image': { tenant: string; imageId: string; traceparent?: string };
 }
 export type JobName = keyof JobData;
 export type Job<N extends JobName = JobName> = { name: N; data: JobData[N] };

@@ -12,15 +12,21 @@ export interface SpawnedServer {
 }
 
 /** The real server in its own process, with its own temporary DATA_DIR, no analysis, and ADMIN_KEY. */
-export async function startSpawnedServer(env: Record<string, string> = {}): Promise<SpawnedServer> {
+export async function startSpawnedServer(
+  env: Record<string, string> = {},
+  options: { nodeArgs?: string[] } = {},
+): Promise<SpawnedServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'imgapi-spawned-'));
-  const server = await spawnServer({
-    DATA_DIR: dataDir,
-    WORKERS: '1',
-    RATE_LIMIT_RPS: '10000',
-    RATE_LIMIT_BURST: '10000',
-    ...env,
-  });
+  const server = await spawnServer(
+    {
+      DATA_DIR: dataDir,
+      WORKERS: '1',
+      RATE_LIMIT_RPS: '10000',
+      RATE_LIMIT_BURST: '10000',
+      ...env,
+    },
+    options,
+  );
   return {
     url: server.api.baseUrl,
     process: server,
