@@ -9,5 +9,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // expect.poll gives up after 1 s by default: too short for a browser or a server on two
+    // busy cores. A poll that passes returns as soon as it does.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

@@ -4,7 +4,7 @@
 # Exits non-zero when dist/ cannot be used.
 set -e
 cd "$(dirname "$0")/.."
-stale=$(find src package.json tsconfig.json tsconfig.build.json tsconfig.client.json -newer dist/.build-stamp 2>/dev/null | head -n 1 || true)
+stale=$(find src package.json package-lock.json scripts/build.sh tsconfig.json tsconfig.build.json tsconfig.client.json -newer dist/.build-stamp 2>/dev/null | head -n 1 || true)
 [ -f dist/.build-stamp ] && [ -z "$stale" ] && exit 0
 if [ -x node_modules/.bin/tsc ]; then
   echo "Compiling src/ to dist/ (first start, or the sources changed) ..." >&2

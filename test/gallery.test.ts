@@ -75,43 +75,65 @@ describe.runIf(browserTestsEnabled())('web gallery in headless Chromium', () => 
     expect(await page.evaluate(() => localStorage.getItem('imgapi.apiKey'))).toBe(ADMIN_KEY);
   });
 
-  it('uploads photos from the file picker and shows them live, accessibly in light and dark', async () => {
-    // Every status text each tile shows, as it changes.
-    await page.evaluate(() => {
-      const seen: string[] = [];
-      (window as any).seenStatuses = seen;
-      new MutationObserver(() => {
-        for (const line of document.querySelectorAll('.tile-status')) {
-          const text = line.textContent ?? '';
-          if (seen[seen.length - 1] !== text) seen.push(text);
-        }
-      }).observe(document.getElementById('grid'), {
-        subtree: true,
-        childList: true,
-        characterData: true,
+  it(
+    'uploads photos from the file picker and shows them live, accessibly in light and dark',
+    async () => {
+      // Every status text each tile shows, as it changes.
+      await page.evaluate(() => {
+        const seen: string[] = [];
+        (window as any).seenStatuses = seen;
+        new MutationObserver(() => {
+          for (const line of document.querySelectorAll('.tile-status')) {
+            const text = line.textContent ?? '';
+            if (seen[seen.length - 1] !== text) seen.push(text);
+          }
+        }).observe(document.getElementById('grid'), {
+          subtree: true,
+          childList: true,
+          characterData: true,
+        });
       });
-    });
-    await page.setInputFiles('#file-input', [fixturePath('astronaut.jpg'), fixturePath('sign.jpg')]);
-    await expect.poll(() => page.locator('.tile').count()).toBe(2);
-    await expect
-      .poll(() => page.locator('.tile[data-status="completed"]').count(), { timeout: PROCESSING_MS })
-      .toBe(2);
-    const seen: string[] = await page.evaluate(() => (window as any).seenStatuses);
-    expect(seen.some((text) => /^Uploading \d+%$/.test(text))).toBe(true);
-    expect(seen.some((text) => text === 'Queued' || /^Processing \d+%$/.test(text))).toBe(true);
-    expect(seen).toContain('Completed');
-    expect(await page.locator('#summary').textContent()).toBe('2 images');
-    expect(await page.locator('#more').isVisible()).toBe(false);
-    expect(await accessibilityViolations(page)).toEqual([]);
-    await page.emulateMedia({ colorScheme: 'dark' });
-    expect(await accessibilityViolations(page)).toEqual([]);
-    await page.emulateMedia({ colorScheme: 'light' });
-  });
+      // Uploads at 64 KB/s (DevTools throttling), so that progress has values between 0 and 100.
+      const devtools = await context.newCDPSession(page);
+      await devtools.send('Network.enable');
+      const throttle = (uploadThroughput: number) =>
+        devtools.send('Network.emulateNetworkConditions', {
+          offline: false,
+          latency: 0,
+          downloadThroughput: -1,
+          uploadThroughput,
+        });
+      await throttle(64 * 1024);
+      await page.setInputFiles('#file-input', [fixturePath('astronaut.jpg'), fixturePath('sign.jpg')]);
+      await expect.poll(() => page.locator('.tile').count()).toBe(2);
+      await expect.poll(() => page.locator('.tile[data-status="uploading"]').count()).toBe(0);
+      await throttle(-1);
+      await devtools.detach();
+      await expect
+        .poll(() => page.locator('.tile[data-status="completed"]').count(), { timeout: PROCESSING_MS })
+        .toBe(2);
+      const seen: string[] = await page.evaluate(() => (window as any).seenStatuses);
+      const percents = seen.flatMap((text) => /^Uploading (\d+)%$/.exec(text)?.[1] ?? []).map(Number);
+      expect(
+        percents.some((percent) => percent > 0 && percent < 100),
+        seen.join(' | '),
+      ).toBe(true);
+      expect(seen).toContain('Completed');
+      expect(await page.locator('#summary').textContent()).toBe('2 images');
+      expect(await page.locator('#more').isVisible()).toBe(false);
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await page.emulateMedia({ colorScheme: 'dark' });
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await page.emulateMedia({ colorScheme: 'light' });
+    },
+    PROCESSING_MS,
+  );
 
   it('shows each thumbnail over its ThumbHash, with alt text saying what is in it', async () => {
     for (const name of ['astronaut.jpg', 'sign.jpg']) {
       const frame = tile(name).locator('.tile-frame');
-      expect(await frame.getAttribute('data-placeholder')).toBe('thumbhash');
+      // The record (placeholder, analysis) is asked for once the status says completed.
+      await expect.poll(() => frame.getAttribute('data-placeholder')).toBe('thumbhash');
       expect(await frame.evaluate((el) => getComputedStyle(el).backgroundImage)).toMatch(
         /^url\("data:image\/png/,
       );
@@ -119,28 +141,32 @@ describe.runIf(browserTestsEnabled())('web gallery in headless Chromium', () => 
       await expect.poll(() => img.evaluate((el: any) => el.complete && el.naturalWidth)).toBeGreaterThan(0);
       expect(await img.getAttribute('src')).toMatch(new RegExp(`^${server.url}/files/`));
     }
-    expect(await tile('astronaut.jpg').locator('img').getAttribute('alt')).toMatch(
-      /astronaut\.jpg: .*one face/,
-    );
-    expect(await tile('sign.jpg').locator('img').getAttribute('alt')).toMatch(/FRESH BREAD/);
+    await expect
+      .poll(() => tile('astronaut.jpg').locator('img').getAttribute('alt'))
+      .toMatch(/astronaut\.jpg: .*one face/);
+    await expect.poll(() => tile('sign.jpg').locator('img').getAttribute('alt')).toMatch(/FRESH BREAD/);
   });
 
-  it('uploads a file dropped on the page', async () => {
-    const bytes = fixture('coffee.jpg').toString('base64');
-    const transfer = await page.evaluateHandle((base64) => {
-      const data = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-      const dropped = new DataTransfer();
-      dropped.items.add(new File([data], 'coffee.jpg', { type: 'image/jpeg' }));
-      return dropped;
-    }, bytes);
-    await page.dispatchEvent('body', 'dragover', { dataTransfer: transfer });
-    expect(await page.evaluate(() => document.body.classList.contains('dragging'))).toBe(true);
-    await page.dispatchEvent('body', 'drop', { dataTransfer: transfer });
-    await expect
-      .poll(() => tile('coffee.jpg').getAttribute('data-status'), { timeout: PROCESSING_MS })
-      .toBe('completed');
-    expect(await page.evaluate(() => document.body.classList.contains('dragging'))).toBe(false);
-  });
+  it(
+    'uploads a file dropped on the page',
+    async () => {
+      const bytes = fixture('coffee.jpg').toString('base64');
+      const transfer = await page.evaluateHandle((base64) => {
+        const data = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        const dropped = new DataTransfer();
+        dropped.items.add(new File([data], 'coffee.jpg', { type: 'image/jpeg' }));
+        return dropped;
+      }, bytes);
+      await page.dispatchEvent('body', 'dragover', { dataTransfer: transfer });
+      expect(await page.evaluate(() => document.body.classList.contains('dragging'))).toBe(true);
+      await page.dispatchEvent('body', 'drop', { dataTransfer: transfer });
+      await expect
+        .poll(() => tile('coffee.jpg').getAttribute('data-status'), { timeout: PROCESSING_MS })
+        .toBe('completed');
+      expect(await page.evaluate(() => document.body.classList.contains('dragging'))).toBe(false);
+    },
+    PROCESSING_MS,
+  );
 
   it('filters by recognised text, and clears the filter', async () => {
     await page.selectOption('#filter-kind', 'text');
@@ -207,8 +233,16 @@ describe.runIf(browserTestsEnabled())('web gallery in headless Chromium', () => 
     await dialog.getByRole('button', { name: 'Delete image' }).click();
     await expect.poll(() => dialog.isVisible()).toBe(false);
     await expect.poll(() => tile('astronaut.jpg').count()).toBe(0);
+    // Focus moves to a neighbouring tile, not lost to the page.
+    await expect
+      .poll(() =>
+        page.evaluate(
+          () => document.activeElement?.closest('.tile')?.querySelector('.tile-name')?.textContent,
+        ),
+      )
+      .toMatch(/^(sign|coffee)\.jpg$/);
     expect((await server.api.get(`/images/${imageId}`)).status).toBe(404);
-    await expect.poll(() => page.locator('#announcer').textContent()).toBe('astronaut.jpg deleted');
+    await expect.poll(() => page.locator('#announcer').textContent()).toContain('astronaut.jpg deleted');
   });
 
   it('remembers the key across a reload, and forgets it when asked', async () => {
@@ -219,10 +253,35 @@ describe.runIf(browserTestsEnabled())('web gallery in headless Chromium', () => 
     expect(await page.evaluate(() => localStorage.getItem('imgapi.apiKey'))).toBeNull();
   });
 
+  it('will not search text shorter than the API takes, and keeps the grid as it was', async () => {
+    await page.fill('#key-input', ADMIN_KEY);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('.tile').count()).toBe(2);
+    await page.selectOption('#filter-kind', 'text');
+    await page.fill('#filter-value', 'ab');
+    await page.click('#filters button[type=submit]');
+    expect(await page.locator('#filter-value').evaluate((el: any) => el.validity.tooShort)).toBe(true);
+    expect(await page.locator('.tile').count()).toBe(2);
+    await page.click('#filters button[type=reset]');
+  });
+
+  it('ends the session when its key is revoked, whatever it was doing', async () => {
+    const created = await server.api.request('POST', '/keys', { name: 'gallery-visitor' });
+    await page.click('#forget-key');
+    await page.fill('#key-input', created.body.apiKey);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#gallery').isVisible()).toBe(true);
+    expect((await server.api.request('DELETE', `/keys/${created.body.keyId}`)).status).toBe(200);
+    await page.click('#filters button[type=submit]');
+    await expect.poll(() => page.locator('#key-panel').isVisible()).toBe(true);
+    expect(await page.locator('#key-error').textContent()).toMatch(/refused the key/);
+    expect(await page.evaluate(() => localStorage.getItem('imgapi.apiKey'))).toBeNull();
+  });
+
   it('made no request to any other origin, and logged no error (CSP violations included)', () => {
     expect(foreignRequests).toEqual([]);
     // The only refusal is the wrong key of the first test, which the browser logs as a failed load.
-    expect(failedResponses).toEqual(['403 GET /images']);
+    expect(failedResponses).toEqual(['403 GET /images', '403 GET /images']);
     expect(consoleErrors.filter((text) => !/status of 403/.test(text))).toEqual([]);
   });
 });

@@ -138,8 +138,15 @@ function downloadsSection(image: Image): HTMLElement {
   );
 }
 
+interface StageOptions {
+  /** Kinds of box switched off; kept while the same image is shown again. */
+  hidden: Set<BoxKind>;
+  /** The picture did not load (its signed URL expired). */
+  onStale: () => void;
+}
+
 /** The picture with its boxes, and a switch per kind of box. */
-function stage(image: Image): HTMLElement {
+function stage(image: Image, options: StageOptions): HTMLElement {
   const boxes = image.analysis ? boxesOf(image.analysis) : [];
   const src = image.thumbnails.large ?? image.thumbnails.medium ?? image.thumbnails.small;
   const layer = h('div', { class: 'boxes', 'aria-label': 'Analysis boxes', role: 'group' });
@@ -147,11 +154,23 @@ function stage(image: Image): HTMLElement {
   const picture = src
     ? h('img', { class: 'stage-picture', src, alt: describeImage(image) })
     : h('p', { class: 'muted' }, 'No preview yet.');
+  if (src) picture.addEventListener('error', options.onStale, { once: true });
   if (image.placeholder) picture.style.backgroundColor = image.placeholder.dominantColor;
   const switches = BOX_KINDS.map((kind) => {
     const count = boxes.filter((box) => box.kind === kind).length;
-    const input = h('input', { type: 'checkbox', checked: true, disabled: count === 0 });
-    input.addEventListener('change', () => layer.classList.toggle(`hide-${kind}`, !input.checked));
+    const shown = !options.hidden.has(kind);
+    layer.classList.toggle(`hide-${kind}`, !shown);
+    const input = h('input', {
+      type: 'checkbox',
+      checked: shown,
+      disabled: count === 0,
+      'data-key': `switch-${kind}`,
+    });
+    input.addEventListener('change', () => {
+      layer.classList.toggle(`hide-${kind}`, !input.checked);
+      if (input.checked) options.hidden.delete(kind);
+      else options.hidden.add(kind);
+    });
     return h('label', { class: `switch switch-${kind}` }, input, ` ${KIND_NAMES[kind]} (${count})`);
   });
   return h(
@@ -162,6 +181,15 @@ function stage(image: Image): HTMLElement {
   );
 }
 
+export interface DetailActions {
+  /** Deletes the image after asking; true when it is gone. */
+  delete(imageId: string, fileName: string): Promise<boolean>;
+  /** The record's signed URLs stopped working: show a fresh record (show() again). */
+  stale(imageId: string): void;
+}
+
+const STALE_RETRY_MS = 30_000;
+
 /**
  * The detail view, a modal <dialog>: the picture with boxes over faces, objects and text,
  * what the analysis found, metadata, EXIF, downloads, and delete. A native dialog traps
@@ -169,10 +197,12 @@ function stage(image: Image): HTMLElement {
  */
 export class DetailView {
   private imageId: string | null = null;
+  private hidden = new Set<BoxKind>();
+  private staleAt = 0;
 
   constructor(
     private readonly dialog: HTMLDialogElement,
-    private readonly onDelete: (imageId: string, fileName: string) => Promise<boolean>,
+    private readonly actions: DetailActions,
   ) {
     // A click on the backdrop (the dialog element itself, outside its content) closes it.
     dialog.addEventListener('click', (event) => {
@@ -187,16 +217,32 @@ export class DetailView {
     return this.imageId;
   }
 
+  /**
+   * Shows the image, or shows it again with newer data (it finished, its URLs were renewed):
+   * then the box switches and the focused control stay as they were.
+   */
   show(image: Image): void {
+    const again = this.dialog.open && this.imageId === image.imageId;
+    const focused = again ? (document.activeElement as HTMLElement | null)?.dataset.key : undefined;
+    if (!again) this.hidden = new Set();
     this.imageId = image.imageId;
-    const close = h('button', { type: 'button', class: 'close', 'aria-label': 'Close' }, '×');
+    const close = h(
+      'button',
+      { type: 'button', class: 'close', 'aria-label': 'Close', 'data-key': 'close' },
+      '×',
+    );
     close.addEventListener('click', () => this.dialog.close());
-    const remove = h('button', { type: 'button', class: 'danger' }, 'Delete image');
+    const remove = h('button', { type: 'button', class: 'danger', 'data-key': 'delete' }, 'Delete image');
     remove.addEventListener('click', async () => {
       remove.disabled = true;
-      if (await this.onDelete(image.imageId, image.fileName)) this.dialog.close();
+      if (await this.actions.delete(image.imageId, image.fileName)) this.dialog.close();
       else remove.disabled = false;
     });
+    const onStale = () => {
+      if (Date.now() - this.staleAt < STALE_RETRY_MS) return;
+      this.staleAt = Date.now();
+      this.actions.stale(image.imageId);
+    };
     this.dialog.replaceChildren(
       h(
         'div',
@@ -211,7 +257,7 @@ export class DetailView {
         h(
           'div',
           { class: 'detail-body' },
-          stage(image),
+          stage(image, { hidden: this.hidden, onStale }),
           h(
             'div',
             { class: 'detail-facts' },
@@ -225,6 +271,7 @@ export class DetailView {
       ),
     );
     if (!this.dialog.open) this.dialog.showModal();
+    else if (focused) this.dialog.querySelector<HTMLElement>(`[data-key="${focused}"]`)?.focus();
   }
 
   close(): void {

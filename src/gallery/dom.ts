@@ -31,12 +31,13 @@ export function byId<T extends HTMLElement>(id: string): T {
   return element as T;
 }
 
-/** Says `message` to screen readers through the page's polite live region. */
+/**
+ * Says `message` to screen readers through the page's polite live region. Each message is a
+ * node of its own, removed a while later, so that several at once are all read.
+ */
 export function announce(message: string): void {
   const region = byId('announcer');
-  // Cleared first so that the same message twice is read twice.
-  region.textContent = '';
-  window.setTimeout(() => {
-    region.textContent = message;
-  }, 50);
+  const line = h('p', {}, message);
+  region.append(line);
+  window.setTimeout(() => line.remove(), 10_000);
 }

@@ -12,6 +12,8 @@ import { uploadFile } from './upload.ts';
  */
 const PAGE_SIZE = 24;
 const UPLOADS_AT_ONCE = 3;
+/** The API's shortest search terms: text needs 3 characters, labels and objects 1. */
+const MIN_TERM: Record<string, number> = { label: 1, object: 1, text: 3 };
 
 const keyPanel = byId<HTMLElement>('key-panel');
 const keyForm = byId<HTMLFormElement>('key-form');
@@ -30,10 +32,29 @@ const grid = byId<HTMLUListElement>('grid');
 const moreButton = byId<HTMLButtonElement>('more');
 
 let client: ImageApiClient | null = null;
-let pages: AsyncGenerator<ImageList> | null = null;
+/** The filters of the list shown, and the cursor of its next page (none: the last is shown). */
+let shownFilters: ListFilters = {};
+let nextCursor: string | undefined;
+/** Bumped by every list request: an answer to an older one is dropped. */
+let listGeneration = 0;
+let listAbort: AbortController | null = null;
+/** Every tile in the grid; by image id once the image has one. */
+const shown = new Set<Tile>();
 const tiles = new Map<string, Tile>();
+/** Tiles whose bytes are still being sent: a new list keeps them at the top. */
+const uploading = new Set<Tile>();
 
-const detail = new DetailView(byId<HTMLDialogElement>('detail'), deleteImage);
+const tileHandlers = {
+  open: (tile: Tile) => void openTile(tile),
+  stale: (tile: Tile) => live.track(tile),
+};
+const detail = new DetailView(byId<HTMLDialogElement>('detail'), {
+  delete: deleteImage,
+  stale: (imageId) => {
+    const tile = tiles.get(imageId);
+    if (tile) void openTile(tile);
+  },
+});
 const live = new LiveUpdates(() => client, {
   finished(tile, record) {
     announce(`${tile.fileName}: ${record.status}`);
@@ -52,35 +73,51 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A refused key ends the session, whatever was asked: true when that happened. */
+function refusedKey(error: unknown): boolean {
+  if (!(error instanceof ImageApiError) || (error.status !== 401 && error.status !== 403)) return false;
+  disconnect(`The server refused the key: ${errorMessage(error)}`);
+  return true;
+}
+
 function addTile(tile: Tile, where: 'start' | 'end'): void {
   if (where === 'start') grid.prepend(tile.element);
   else grid.append(tile.element);
+  shown.add(tile);
   if (tile.imageId) tiles.set(tile.imageId, tile);
 }
 
 function removeTile(tile: Tile): void {
   live.forget(tile);
-  if (tile.imageId) tiles.delete(tile.imageId);
+  shown.delete(tile);
+  uploading.delete(tile);
+  if (tile.imageId && tiles.get(tile.imageId) === tile) tiles.delete(tile.imageId);
   tile.remove();
-  updateSummary(null);
+  updateSummary();
 }
 
-function updateSummary(hasMore: boolean | null): void {
+/** Empties the grid for a new list, but for the uploads still under way. */
+function clearGrid(): void {
+  live.clear();
+  for (const tile of shown) if (!uploading.has(tile)) tile.remove();
+  shown.clear();
+  tiles.clear();
+  grid.replaceChildren();
+  for (const tile of [...uploading].reverse()) addTile(tile, 'start');
+}
+
+function updateSummary(): void {
   const count = grid.children.length;
-  if (hasMore !== null) moreButton.hidden = !hasMore;
+  moreButton.hidden = nextCursor === undefined;
   summary.textContent =
     count === 0
-      ? filtersActive()
+      ? shownFilters.label || shownFilters.object || shownFilters.text || shownFilters.status
         ? 'No images match these filters.'
         : 'No images yet: drop some on this page, or choose files.'
       : `${count} image${count === 1 ? '' : 's'}${moreButton.hidden ? '' : ', more below'}`;
 }
 
-function filtersActive(): boolean {
-  return filterValue.value.trim() !== '' || filterStatus.value !== '';
-}
-
-function currentFilters(): ListFilters {
+function formFilters(): ListFilters {
   const query: ListFilters = { limit: PAGE_SIZE };
   const value = filterValue.value.trim();
   if (value) query[filterKind.value as 'label' | 'object' | 'text'] = value;
@@ -95,18 +132,17 @@ async function openTile(tile: Tile): Promise<void> {
     tile.show(record);
     detail.show(record);
   } catch (error) {
+    if (refusedKey(error)) return;
     if (error instanceof ImageApiError && error.status === 404) removeTile(tile);
     announce(`Could not open ${tile.fileName}: ${errorMessage(error)}`);
   }
 }
 
-const tileHandlers = {
-  open: (tile: Tile) => void openTile(tile),
-  stale: (tile: Tile) => live.track(tile),
-};
-
-function tileFor(imageId: string, fileName: string): Tile {
-  return tiles.get(imageId) ?? new Tile({ imageId, fileName }, tileHandlers);
+/** The tile focus should go to once `tile` is gone: the next one, else the one before. */
+function neighbourOf(tile: Tile): Tile | undefined {
+  const sibling = (tile.element.nextElementSibling ??
+    tile.element.previousElementSibling) as HTMLElement | null;
+  return [...shown].find((other) => other.element === sibling);
 }
 
 async function deleteImage(imageId: string, fileName: string): Promise<boolean> {
@@ -116,47 +152,65 @@ async function deleteImage(imageId: string, fileName: string): Promise<boolean> 
   try {
     await client.delete(imageId);
   } catch (error) {
+    if (refusedKey(error)) return false;
     if (!(error instanceof ImageApiError && error.status === 404)) {
       announce(`Could not delete ${fileName}: ${errorMessage(error)}`);
       return false;
     }
   }
   const tile = tiles.get(imageId);
+  const neighbour = tile ? neighbourOf(tile) : undefined;
   if (tile) removeTile(tile);
   announce(`${fileName} deleted`);
+  // After the dialog has closed (it would give focus back to the tile just removed).
+  window.setTimeout(() => (neighbour ? neighbour.focus() : grid.focus()), 0);
   return true;
 }
 
-/** The next page of the list into the grid; the first one replaces what is there. */
-async function loadPage(first: boolean): Promise<void> {
-  if (!client) return;
-  if (first) {
-    live.clear();
-    tiles.clear();
-    grid.replaceChildren();
-    pages = client.list(currentFilters());
-  }
-  if (!pages) return;
-  listError.textContent = '';
+/**
+ * A page of the list: the first one of `filters` (replacing the grid once it has arrived;
+ * an error leaves the grid as it was), or the next one of the list shown. A request made
+ * after this one wins: this one's answer is then dropped.
+ */
+async function loadPage(filtersToShow: ListFilters | 'next'): Promise<void> {
+  const active = client;
+  if (!active) return;
+  const first = filtersToShow !== 'next';
+  const query = first ? filtersToShow : { ...shownFilters, lastEvaluatedKey: nextCursor };
+  if (!first && !nextCursor) return;
+  const generation = ++listGeneration;
+  listAbort?.abort();
+  const abort = new AbortController();
+  listAbort = abort;
   moreButton.disabled = true;
+  let page: ImageList | undefined;
   try {
-    const next = await pages.next();
-    if (next.done) return updateSummary(false);
-    for (const image of next.value.images) {
-      const tile = tileFor(image.imageId, image.fileName);
-      tile.show(image);
-      addTile(tile, 'end');
-      live.track(tile);
-    }
-    updateSummary(next.value.lastEvaluatedKey !== undefined);
+    const pages = active.list(query, { signal: abort.signal });
+    page = (await pages.next()).value ?? undefined;
+    await pages.return(undefined);
   } catch (error) {
-    if (error instanceof ImageApiError && (error.status === 401 || error.status === 403)) throw error;
+    if (generation !== listGeneration || refusedKey(error)) return;
     listError.textContent = errorMessage(error);
-    pages = null;
-    updateSummary(false);
+    return;
   } finally {
-    moreButton.disabled = false;
+    if (generation === listGeneration) moreButton.disabled = false;
   }
+  if (generation !== listGeneration || !page) return;
+  listError.textContent = '';
+  if (first) {
+    shownFilters = filtersToShow;
+    clearGrid();
+  }
+  nextCursor = page.lastEvaluatedKey;
+  for (const image of page.images) {
+    // An upload of this page that the list already has stays where it is, at the top.
+    if (tiles.has(image.imageId)) continue;
+    const tile = new Tile({ imageId: image.imageId, fileName: image.fileName }, tileHandlers);
+    tile.show(image);
+    addTile(tile, 'end');
+    live.track(tile);
+  }
+  updateSummary();
 }
 
 async function uploadFiles(files: readonly File[]): Promise<void> {
@@ -166,26 +220,32 @@ async function uploadFiles(files: readonly File[]): Promise<void> {
     const tile = new Tile({ imageId: null, fileName: file.name }, tileHandlers);
     tile.preview(URL.createObjectURL(file));
     tile.uploading(0);
+    uploading.add(tile);
     return { file, tile };
   });
   for (const { tile } of [...jobs].reverse()) addTile(tile, 'start');
-  updateSummary(null);
+  updateSummary();
   announce(`Uploading ${files.length} file${files.length === 1 ? '' : 's'}`);
   let next = 0;
   const worker = async () => {
-    while (next < jobs.length) {
+    while (next < jobs.length && client === active) {
       const { file, tile } = jobs[next++] as (typeof jobs)[number];
       try {
         await uploadFile(active, file, {
           onCreated: (imageId) => {
             tile.imageId = imageId;
-            tiles.set(imageId, tile);
+            if (shown.has(tile)) tiles.set(imageId, tile);
           },
           onProgress: (fraction) => tile.uploading(fraction),
         });
+        uploading.delete(tile);
         tile.queued();
-        live.watch(tile);
+        if (shown.has(tile)) live.watch(tile);
       } catch (error) {
+        uploading.delete(tile);
+        if (tile.imageId && tiles.get(tile.imageId) === tile) tiles.delete(tile.imageId);
+        tile.imageId = null;
+        if (refusedKey(error)) return;
         tile.failedLocally(errorMessage(error));
         announce(`${file.name} was not uploaded: ${errorMessage(error)}`);
       }
@@ -198,17 +258,26 @@ async function connect(key: string): Promise<void> {
   client = clientFor(key);
   keyError.textContent = '';
   try {
-    await loadPage(true);
+    // Asked directly, not through loadPage: a key that cannot be checked is not kept.
+    await client.list({ limit: 1 }).next();
   } catch (error) {
     client = null;
-    forgetKey();
-    showKeyPanel(`That key was refused: ${errorMessage(error)}`);
+    const refused = error instanceof ImageApiError && (error.status === 401 || error.status === 403);
+    if (refused) forgetKey();
+    showKeyPanel(
+      refused
+        ? `That key was refused: ${errorMessage(error)}`
+        : `Could not reach the API: ${errorMessage(error)}`,
+    );
     return;
   }
   storeKey(key);
   keyPanel.hidden = true;
   galleryPanel.hidden = false;
   forgetButton.hidden = false;
+  await loadPage(formFilters());
+  grid.focus();
+  announce(`Connected: ${summary.textContent ?? ''}`);
 }
 
 function showKeyPanel(message: string): void {
@@ -221,10 +290,11 @@ function showKeyPanel(message: string): void {
 
 function disconnect(message: string): void {
   client = null;
-  pages = null;
-  live.clear();
-  tiles.clear();
-  grid.replaceChildren();
+  listGeneration += 1;
+  listAbort?.abort();
+  uploading.clear();
+  clearGrid();
+  nextCursor = undefined;
   detail.close();
   forgetKey();
   showKeyPanel(message);
@@ -236,15 +306,23 @@ keyForm.addEventListener('submit', (event) => {
   if (key) void connect(key);
 });
 forgetButton.addEventListener('click', () => disconnect(''));
+const termLength = () => {
+  filterValue.minLength = MIN_TERM[filterKind.value] ?? 1;
+};
+filterKind.addEventListener('change', termLength);
+termLength();
 filters.addEventListener('submit', (event) => {
   event.preventDefault();
-  void loadPage(true);
+  void loadPage(formFilters());
 });
 filters.addEventListener('reset', () => {
   // After the form has put its fields back.
-  window.setTimeout(() => void loadPage(true), 0);
+  window.setTimeout(() => {
+    termLength();
+    void loadPage(formFilters());
+  }, 0);
 });
-moreButton.addEventListener('click', () => void loadPage(false));
+moreButton.addEventListener('click', () => void loadPage('next'));
 fileInput.addEventListener('change', () => {
   void uploadFiles([...(fileInput.files ?? [])]);
   fileInput.value = '';

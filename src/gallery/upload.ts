@@ -12,6 +12,7 @@ export interface UploadProgress {
  * The two-step upload with progress: ask for a signed URL, then PUT the file to it. The PUT
  * goes through XMLHttpRequest because fetch reports no upload progress in browsers. The
  * file's type comes from its first bytes (what the server checks), not the browser's guess.
+ * When the PUT fails the record is deleted again, so no `pending` image is left behind.
  */
 export async function uploadFile(
   client: ImageApiClient,
@@ -24,7 +25,12 @@ export async function uploadFile(
   });
   if (!data) throw await ImageApiError.fromResponse(response, error);
   progress.onCreated(data.imageId);
-  await put(data.uploadUrl, prepared.body, prepared.fileType, progress.onProgress);
+  try {
+    await put(data.uploadUrl, prepared.body, prepared.fileType, progress.onProgress);
+  } catch (failure) {
+    await client.delete(data.imageId).catch(() => undefined);
+    throw failure;
+  }
   progress.onProgress(1);
   return data.imageId;
 }

@@ -75,19 +75,21 @@ export class StaticAssets {
 
 /**
  * A page's Content-Security-Policy: everything from this server only (no inline or eval'd
- * script), plus the API's own origin where it differs from the page's (PUBLIC_URL), which
- * the page calls and whose signed URLs it loads.
+ * script, no form posting anywhere, no <base> rewriting), plus the API's own origin where it
+ * differs from the page's (PUBLIC_URL), which the page calls and whose signed URLs it loads.
+ * `inlineStyles`: Swagger UI injects <style> elements; the gallery does not.
  */
 export function pageSecurityHeaders(
   apiUrl: string,
-  extra: { img?: string; connect?: string } = {},
+  extra: { img?: string; connect?: string; inlineStyles?: boolean } = {},
 ): Record<string, string> {
   const origin = safeOrigin(apiUrl);
   const api = origin ? ` ${origin}` : '';
   const img = `'self' data:${extra.img ? ` ${extra.img}` : ''}${api}`;
   const connect = `'self'${extra.connect ? ` ${extra.connect}` : ''}${api}`;
+  const style = extra.inlineStyles === false ? "'self'" : "'self' 'unsafe-inline'";
   return {
-    'Content-Security-Policy': `default-src 'self'; img-src ${img}; style-src 'self' 'unsafe-inline'; connect-src ${connect}; frame-ancestors 'none'`,
+    'Content-Security-Policy': `default-src 'self'; img-src ${img}; style-src ${style}; connect-src ${connect}; form-action 'none'; base-uri 'none'; frame-ancestors 'none'`,
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
   };

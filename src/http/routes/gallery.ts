@@ -26,9 +26,13 @@ const NOT_BUILT = 'The gallery is not built: run `npm run build` (npm start buil
 export function galleryRoutes<E extends Env>(assetsDir: string, apiUrl: () => string) {
   const app = createRouter<E>();
   const inDir = (name: string) => fileIn(assetsDir, name);
+  // The page only at /, where it gets its CSP; /gallery/* serves the files it loads.
+  const page = new StaticAssets(
+    { 'index.html': { type: TYPES.html, read: inDir('index.html') } },
+    'the gallery',
+  );
   const assets = new StaticAssets(
     {
-      'index.html': { type: TYPES.html, read: inDir('index.html') },
       'main.js': { type: TYPES.js, read: inDir('main.js') },
       'main.js.map': { type: TYPES.json, read: inDir('main.js.map') },
       'gallery.css': { type: TYPES.css, read: inDir('gallery.css') },
@@ -40,12 +44,10 @@ export function galleryRoutes<E extends Env>(assetsDir: string, apiUrl: () => st
 
   app.openapi(galleryRoute, async (c) => {
     try {
-      // blob: for the previews of files being uploaded, shown before the server has them.
-      return (await assets.respond(
-        c,
-        'index.html',
-        pageSecurityHeaders(apiUrl(), { img: 'blob:' }),
-      )) as never;
+      // blob: for the previews of files being uploaded; no inline styles (it sets them
+      // through element.style, which CSP allows).
+      const headers = pageSecurityHeaders(apiUrl(), { img: 'blob:', inlineStyles: false });
+      return (await page.respond(c, 'index.html', headers)) as never;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT')
         throw new AppError(503, 'GALLERY_NOT_BUILT', NOT_BUILT, { cause: error });
