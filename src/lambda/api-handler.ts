@@ -37,6 +37,8 @@ export function apiHandler(functionName: string): ApiHandler {
     // Records change in other functions, which cannot tell this one: nothing is cached.
     readCache: new ResponseCache(undefined, 0),
     keyDefaults: home.keyDefaults,
+    // Served by the admin function (template.yaml routes /webhooks there); sent by the webhook function.
+    webhooks: { store: home.webhookStore, settings: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE } },
     publicUrl: () => publicUrl,
     corsOrigins: config.CORS_ORIGINS,
     // The app's own error lines (500s), JSON on stdout like the Powertools logger's, with the

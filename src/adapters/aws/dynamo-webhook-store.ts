@@ -34,8 +34,9 @@ type Item = Record<string, unknown>;
  *   every delivery it had in one partition.
  *
  * None of these items carry the image indexes' key attributes (listPk, statusPk, the sweeper
- * shards), so no index sees them; none has a TTL either: the table stream's TTL deletions are
- * the cleanup function's signal that an image expired.
+ * shards), so no index sees them. Deliveries are kept, as SQLite keeps them; they have no TTL
+ * (one would work: the cleanup function acts only on expired IMAGE items, but every expiry
+ * would still invoke it).
  */
 const webhookKey = (tenant: string, webhookId: string) => ({
   pk: `WEBHOOKS#${tenant}`,
