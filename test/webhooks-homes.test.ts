@@ -44,7 +44,8 @@ describe.each(LOCAL_HOMES)('webhooks on $name', (home) => {
     await receiver?.close();
   }, 60_000);
 
-  const smallJpeg = async (name: Parameters<typeof fixture>[0]) => sharp(fixture(name)).resize(96).jpeg().toBuffer();
+  const smallJpeg = async (name: Parameters<typeof fixture>[0]) =>
+    sharp(fixture(name)).resize(96).jpeg().toBuffer();
   /** The webhook's latest delivery, once it is no longer pending (or the last state seen). */
   const settledDelivery = async (client: ApiClient, webhookId: string) => {
     let delivery: any;
