@@ -42,7 +42,7 @@ import { build } from 'esbuild';
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const MODULES = join(ROOT, 'node_modules');
 const API_FUNCTIONS = ['upload', 'list', 'get', 'delete', 'status', 'admin'];
-export const FUNCTIONS = [...API_FUNCTIONS, 'process', 'cleanup'];
+export const FUNCTIONS = [...API_FUNCTIONS, 'process', 'cleanup', 'webhook'];
 
 const pkg = (name) => JSON.parse(readFileSync(join(MODULES, name, 'package.json'), 'utf8'));
 const VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
