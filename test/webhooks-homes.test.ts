@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOMES, type RunningHome } from './helpers/homes.ts';
 import { fixture } from './helpers/images.ts';
-import type { ApiClient } from './helpers/server.ts';
+import { type ApiClient, putBytes } from './helpers/server.ts';
 import { Receiver } from './helpers/webhook-receiver.ts';
 
 const API_KEY = 'webhooks-homes-admin-key-0123';
@@ -136,6 +136,33 @@ describe.each(LOCAL_HOMES)('webhooks on $name', (home) => {
       await alice.request('DELETE', `/webhooks/${completedOnly.body.webhookId}`);
     },
     90_000,
+  );
+
+  // Locally the PUT itself refuses such bytes and the image stays pending: no event there.
+  it.skipIf(!home.available || !home.aws)(
+    'sends image.failed for an upload S3 took but completing it refused',
+    async () => {
+      const created = await alice.request('POST', '/webhooks', {
+        url: `${receiver.url}/refused`,
+        events: ['image.failed'],
+      });
+      const upload = await alice.createUpload('fake.png', 'image/png');
+      await putBytes(upload.body.uploadUrl, Buffer.from('MZ this is not a PNG at all'), 'image/png');
+      expect((await alice.waitFor(upload.body.imageId, ['failed'])).error.code).toBe('CONTENT_MISMATCH');
+      const [delivery] = await receiver.waitFor('/refused', 1, 30_000);
+      expect(
+        new Webhook(created.body.secret).verify(
+          delivery?.body as string,
+          delivery?.headers as Record<string, string>,
+        ),
+      ).toMatchObject({
+        type: 'image.failed',
+        imageId: upload.body.imageId,
+        data: { status: 'failed' },
+      });
+      await alice.request('DELETE', `/webhooks/${created.body.webhookId}`);
+    },
+    60_000,
   );
 
   it.skipIf(!home.available)(
