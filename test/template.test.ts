@@ -465,6 +465,25 @@ describe.skipIf(samTranslator.skip)('template.yaml as SAM translates it', () => 
       expect(sortBy(served, byRoute)).toEqual(sortBy(expected, byRoute));
     });
 
+    it('serves /docs and its files without a key, the favicons as binary', () => {
+      const unkeyed = ROUTES.filter((route) => !route.keyed).map((route) => `${route.method} ${route.path}`);
+      expect(unkeyed.sort()).toEqual(
+        [
+          'get /health',
+          'get /openapi.json',
+          'get /docs',
+          ...[
+            'swagger-ui.css',
+            'swagger-ui-bundle.js',
+            'init.js',
+            'favicon-32x32.png',
+            'favicon-16x16.png',
+          ].map((file) => `get /docs/${file}`),
+        ].sort(),
+      );
+      expect(body['x-amazon-apigateway-binary-media-types']).toEqual(['image/png']);
+    });
+
     it('answers CORS preflights on every keyed path, without a key, by a function of that path', () => {
       for (const [path, item] of Object.entries<any>(body.paths)) {
         const keyed = ROUTES.some((route) => route.path === path && route.keyed);
