@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { SqliteWebhookStore } from '../adapters/local/sqlite-webhook-store.ts';
 import { attemptDelivery } from '../core/webhook-attempt.ts';
-import { type AttemptResult, createWebhookPost, type WebhookPost } from '../core/webhook-post.ts';
+import { createWebhookPost, type WebhookPost } from '../core/webhook-post.ts';
 import type { Resolver } from '../core/webhook-target.ts';
 import { DEFAULT_RETRY_BASE_MS, type WebhookEvent } from '../core/webhooks.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { DueDelivery } from '../ports/webhooks.ts';
+import type { DeliveryAttempt, DueDelivery } from '../ports/webhooks.ts';
 
 export interface WebhookDispatcherOptions {
   store: SqliteWebhookStore;
@@ -23,6 +23,7 @@ export interface WebhookDispatcherOptions {
 }
 
 const ATTEMPT_TIMEOUT_MS = 10_000;
+const RECORD_FAILURE_PAUSE_MS = 2000;
 
 /**
  * Sends webhook deliveries stored in SQLite: each due one is POSTed, signed; a 2xx is
@@ -98,25 +99,29 @@ export class WebhookDispatcher {
     await Promise.allSettled([...this.sending]);
   }
 
+  /**
+   * One attempt; never rejects. A failed write is logged and the delivery, still due, keeps
+   * its slot a moment longer, so a database that keeps failing is not met with a POST loop.
+   */
   private async attempt(delivery: DueDelivery): Promise<void> {
     const { clock, store, logger } = this.options;
-    const { attempt } = await attemptDelivery(delivery, {
-      store,
-      clock,
-      post: this.post,
-      retryBaseMs: this.retryBaseMs,
-    });
-    logAttempt(logger, attempt);
+    try {
+      const { attempt } = await attemptDelivery(delivery, {
+        store,
+        clock,
+        post: this.post,
+        retryBaseMs: this.retryBaseMs,
+      });
+      logAttempt(logger, attempt);
+    } catch (err) {
+      logger.error({ err, deliveryId: delivery.deliveryId }, 'could not record a webhook attempt');
+      await new Promise((resolve) => setTimeout(resolve, RECORD_FAILURE_PAUSE_MS).unref());
+    }
   }
 }
 
-export type { AttemptResult };
-
 /** One line per attempt: debug when delivered, info when retried, warn when given up. */
-function logAttempt(
-  logger: Pick<Logger, 'debug' | 'info' | 'warn'>,
-  attempt: Awaited<ReturnType<typeof attemptDelivery>>['attempt'],
-): void {
+function logAttempt(logger: Pick<Logger, 'debug' | 'info' | 'warn'>, attempt: DeliveryAttempt): void {
   const log = {
     deliveryId: attempt.ref.deliveryId,
     attempts: attempt.attemptsBefore + 1,
