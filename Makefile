@@ -12,7 +12,7 @@ $(error ARTIFACTS_DIR is not set (sam build sets it; by hand: make build-UploadF
 endif
 endif
 
-.PHONY: build-UploadFunction build-ListFunction build-GetFunction build-DeleteFunction build-StatusFunction build-AdminFunction build-ProcessFunction build-CleanupFunction
+.PHONY: build-UploadFunction build-ListFunction build-GetFunction build-DeleteFunction build-StatusFunction build-AdminFunction build-ProcessFunction build-CleanupFunction build-WebhookFunction
 
 build-UploadFunction:
 	$(BUNDLE) upload "$(ARTIFACTS_DIR)"
@@ -37,3 +37,6 @@ build-ProcessFunction:
 
 build-CleanupFunction:
 	$(BUNDLE) cleanup "$(ARTIFACTS_DIR)"
+
+build-WebhookFunction:
+	$(BUNDLE) webhook "$(ARTIFACTS_DIR)"

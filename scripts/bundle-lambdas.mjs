@@ -42,7 +42,7 @@ import { build } from 'esbuild';
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const MODULES = join(ROOT, 'node_modules');
 const API_FUNCTIONS = ['upload', 'list', 'get', 'delete', 'status', 'admin'];
-export const FUNCTIONS = [...API_FUNCTIONS, 'process', 'cleanup'];
+export const FUNCTIONS = [...API_FUNCTIONS, 'process', 'cleanup', 'webhook'];
 
 const pkg = (name) => JSON.parse(readFileSync(join(MODULES, name, 'package.json'), 'utf8'));
 const VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
@@ -114,7 +114,7 @@ export async function bundleFunction(name, dir, env = process.env) {
   const arch = env.LAMBDA_ARCH ?? 'x64';
   if (!['x64', 'arm64'].includes(arch)) throw new Error(`LAMBDA_ARCH must be x64 or arm64, not ${arch}`);
   // Only what this script writes is removed: the folder itself may be anything SAM gave us.
-  for (const entry of ['index.mjs', 'index.mjs.map', 'chunks', 'node_modules', 'package.json'])
+  for (const entry of ['index.mjs', 'index.mjs.map', 'chunks', 'node_modules', 'package.json', 'swagger-ui'])
     rmSync(join(dir, entry), { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
 
@@ -158,7 +158,19 @@ export async function bundleFunction(name, dir, env = process.env) {
     installSharp(dir, arch);
     if (local) copyModelPackages(dir, arch);
   }
+  if (name === 'admin') copyDocsAssets(dir);
   return result.metafile;
+}
+
+/**
+ * GET /docs on AWS (the admin function): the swagger-ui-dist files the page loads, and only
+ * those (src/http/routes/docs.ts ASSETS), ~1.9 MB beside the bundle, read on first request.
+ */
+const DOCS_ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png', 'favicon-16x16.png'];
+function copyDocsAssets(dir) {
+  mkdirSync(join(dir, 'swagger-ui'), { recursive: true });
+  for (const file of DOCS_ASSETS)
+    cpSync(join(MODULES, 'swagger-ui-dist', file), join(dir, 'swagger-ui', file));
 }
 
 /** sharp and its prebuilt libvips for Lambda (Amazon Linux: glibc), at the version we test with. */

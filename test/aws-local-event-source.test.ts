@@ -9,6 +9,7 @@ describe('SQS event source stand-in', () => {
     process.env.BUCKET_NAME = 'Not_A_Bucket';
     const source = startEventSource(
       {
+        fn: 'process',
         region: 'us-east-1',
         endpoint: 'http://127.0.0.1:9',
         queueUrl: 'http://127.0.0.1:9/123456789012/none',

@@ -157,7 +157,7 @@ describe.each(HOMES)('The API against $name', (home) => {
   );
 
   it.skipIf(!home.available)(
-    'serves health without a key and lists dead letters to the admin only',
+    'serves health, the OpenAPI document and /docs without a key, and dead letters to the admin only',
     async () => {
       const health = await admin.withKey(null).get('/health');
       expect(health.status).toBe(200);
@@ -168,6 +168,22 @@ describe.each(HOMES)('The API against $name', (home) => {
       const doc = await admin.withKey(null).get('/openapi.json');
       expect(doc.status).toBe(200);
       expect(doc.body.paths['/images/{imageId}/status']).toBeDefined();
+      // The API reference, without a key, every file from the home itself (on AWS: the admin function).
+      const page = await admin.withKey(null).get('/docs');
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('docs/swagger-ui-bundle.js');
+      for (const file of ['swagger-ui.css', 'swagger-ui-bundle.js', 'init.js']) {
+        const asset = await admin.withKey(null).get(`/docs/${file}`);
+        expect(asset.status, file).toBe(200);
+      }
+      const icon = await fetch(`${admin.baseUrl}/docs/favicon-16x16.png`);
+      expect(icon.headers.get('content-type')).toBe('image/png');
+      // Bytes, not base64 text: the PNG signature.
+      expect(
+        Buffer.from(await icon.arrayBuffer())
+          .subarray(1, 4)
+          .toString(),
+      ).toBe('PNG');
     },
   );
 

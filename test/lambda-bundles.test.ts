@@ -21,6 +21,8 @@ import {
  */
 const API_INDEX_BUDGET = 1_500_000;
 const API_FOLDER_BUDGET = 4_800_000;
+/** The admin function also ships Swagger UI's files for /docs: 1.9 MB measured. */
+const DOCS_ASSETS_BUDGET = 2_200_000;
 /** Lambda's limit on a function's unzipped size (code and layers). */
 const LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024;
 
@@ -60,7 +62,7 @@ describe('Lambda bundles (scripts/bundle-lambdas.mjs)', () => {
   it.each(API_FUNCTIONS)('%s: stays within its size budget and ships no node_modules', (name) => {
     const dir = join(out, name);
     expect(statSync(join(dir, 'index.mjs')).size).toBeLessThan(API_INDEX_BUDGET);
-    expect(folderBytes(dir)).toBeLessThan(API_FOLDER_BUDGET);
+    expect(folderBytes(dir)).toBeLessThan(API_FOLDER_BUDGET + (name === 'admin' ? DOCS_ASSETS_BUDGET : 0));
     expect(existsSync(join(dir, 'node_modules'))).toBe(false);
   });
 
@@ -99,6 +101,26 @@ describe('Lambda bundles (scripts/bundle-lambdas.mjs)', () => {
     // The bundle has no package.json beside it: the version comes from esbuild's define.
     expect(JSON.parse(result.body).info.version).toBe(PACKAGE_VERSION);
     expect(readFileSync(join(out, 'admin', 'index.mjs'), 'utf8')).not.toContain('IMGAPI_BUNDLED_VERSION');
+  }, 120_000);
+
+  it('admin: serves GET /docs and its files from the folder beside the bundle, within its budget', () => {
+    const dir = join(out, 'admin');
+    expect(readdirSync(join(dir, 'swagger-ui')).sort()).toEqual(
+      ['favicon-16x16.png', 'favicon-32x32.png', 'swagger-ui-bundle.js', 'swagger-ui.css'].sort(),
+    );
+    // Swagger UI's ~1.9 MB come on top of an API function's folder, and are read only on request.
+    expect(folderBytes(dir)).toBeLessThan(API_FOLDER_BUDGET + DOCS_ASSETS_BUDGET);
+    expect(statSync(join(dir, 'index.mjs')).size).toBeLessThan(API_INDEX_BUDGET);
+    const page = probeBundle(dir, { event: restEvent('GET', '/docs') });
+    const result = page.report?.invoke?.result as { statusCode: number; body: string };
+    expect(result.statusCode).toBe(200);
+    expect(result.body).toContain('docs/swagger-ui-bundle.js');
+    const icon = probeBundle(dir, { event: restEvent('GET', '/docs/favicon-16x16.png') });
+    const iconResult = icon.report?.invoke?.result as { statusCode: number; isBase64Encoded: boolean };
+    expect(iconResult).toMatchObject({ statusCode: 200, isBase64Encoded: true });
+    // The other API functions do not carry it.
+    for (const name of API_FUNCTIONS.filter((n) => n !== 'admin'))
+      expect(existsSync(join(out, name, 'swagger-ui')), name).toBe(false);
   }, 120_000);
 
   it('process: bundled without the local models, it refuses ANALYSIS_PROVIDER=local at init', () => {

@@ -78,6 +78,8 @@ describe.skipIf(!endpoint)('Function: processBatch (on moto)', () => {
   let core: CoreDeps;
   let deps: ProcessBatchDeps;
   const logged: string[] = [];
+  /** The images the batch announced as ended for good (the process function queues webhooks there). */
+  const ended: string[] = [];
 
   beforeAll(() => {
     s3 = motoS3Client(endpoint ?? '');
@@ -92,6 +94,7 @@ describe.skipIf(!endpoint)('Function: processBatch (on moto)', () => {
 
   beforeEach(async () => {
     logged.length = 0;
+    ended.length = 0;
     bucket = `batch-${randomUUID()}`.slice(0, 63);
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const queues = await createQueuePair(sqs, 3);
@@ -133,7 +136,13 @@ describe.skipIf(!endpoint)('Function: processBatch (on moto)', () => {
       { repo, blobs, analyzer: null, clock: systemClock },
       processingSettingsFrom(config),
     );
-    deps = { core, processing, sqs: { client: sqs, queueUrl }, log: (line) => logged.push(line) };
+    deps = {
+      core,
+      processing,
+      sqs: { client: sqs, queueUrl },
+      log: (line) => logged.push(line),
+      imageEnded: async (imageId) => ended.push(imageId),
+    };
   });
 
   /** Receives from the queue until `done` holds for what was received, as Lambda's event source would. */
@@ -207,6 +216,7 @@ describe.skipIf(!endpoint)('Function: processBatch (on moto)', () => {
     const notices = await receiveUntil((rs) => rs.some(createdKey(`t1/${imageId}/incoming`)));
     expect(await deliver(notices)).toEqual({ batchItemFailures: [] });
     expect((await core.repo.getById(imageId))?.status).toBe('uploaded');
+    expect(ended).toEqual([]);
 
     const jobs = await receiveUntil((rs) => rs.some(isJob));
     expect(jobs.filter(isJob).map((r) => parseBody(r.body))).toEqual([
@@ -215,6 +225,7 @@ describe.skipIf(!endpoint)('Function: processBatch (on moto)', () => {
     expect(await deliver(jobs)).toEqual({ batchItemFailures: [] });
     const image = await core.repo.getById(imageId);
     expect(image?.status).toBe('completed');
+    expect(ended).toEqual([imageId]);
     expect(await keysUnder(`t1/${imageId}/`)).toEqual(
       ['full.webp', 'original', 'thumb-large.jpg', 'thumb-medium.jpg', 'thumb-small.jpg'].map(
         (name) => `t1/${imageId}/${name}`,
@@ -235,6 +246,8 @@ describe.skipIf(!endpoint)('Function: processBatch (on moto)', () => {
     expect((await core.repo.getById(imageId))?.message).toMatch(
       /^Attempt 1 of 3 failed \(PROCESSING_ERROR\)/,
     );
+    // A retry is not an end: no webhook until the image completes.
+    expect(ended).toEqual([]);
     // The queue's visibility timeout is 30 s: back within seconds means the delay was applied.
     const again = (await receiveUntil((rs) => rs.some(isJob))).filter(isJob);
     expect(again.map((r) => [r.messageId, r.attributes?.ApproximateReceiveCount])).toEqual(
@@ -253,6 +266,8 @@ describe.skipIf(!endpoint)('Function: processBatch (on moto)', () => {
     expect(image?.error?.code).toBe('CONTENT_MISMATCH');
     expect(await keysUnder(`t1/${imageId}/`)).toEqual([]);
     expect(logged).toContain(`upload of image ${imageId} refused: CONTENT_MISMATCH`);
+    // Failed for good: its tenant's webhooks hear of it.
+    expect(ended).toEqual([imageId]);
   });
 
   it('reports a message it cannot read as failed, so that SQS dead-letters it', async () => {

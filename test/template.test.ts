@@ -34,6 +34,7 @@ const FUNCTIONS = {
   AdminFunction: 'admin',
   ProcessFunction: 'process',
   CleanupFunction: 'cleanup',
+  WebhookFunction: 'webhook',
 } as const;
 type FunctionId = keyof typeof FUNCTIONS;
 const API_FUNCTIONS: FunctionId[] = [
@@ -59,6 +60,7 @@ const COMMON_ENV = [
   'TABLE_NAME',
   'QUEUE_URL',
   'DEAD_LETTER_QUEUE_URL',
+  'WEBHOOK_QUEUE_URL',
   'RETENTION_DAYS',
   'ANALYSIS_PROVIDER',
   'LOG_LEVEL',
@@ -348,7 +350,7 @@ describe.skipIf(samTranslator.skip)('template.yaml as SAM translates it', () => 
   });
 
   describe('functions', () => {
-    it('are exactly the eight, each a makefile build of the whole repository with index.handler on nodejs22.x', () => {
+    it('are exactly the nine, each a makefile build of the whole repository with index.handler on nodejs22.x', () => {
       const functions = ofType(cfn, 'AWS::Lambda::Function').map(([id]) => id);
       expect(functions.sort()).toEqual(Object.keys(FUNCTIONS).sort());
       for (const id of Object.keys(FUNCTIONS)) {
@@ -379,6 +381,7 @@ describe.skipIf(samTranslator.skip)('template.yaml as SAM translates it', () => 
         TABLE_NAME: { Ref: 'ImageTable' },
         QUEUE_URL: { Ref: 'JobsQueue' },
         DEAD_LETTER_QUEUE_URL: { Ref: 'DeadLetterQueue' },
+        WEBHOOK_QUEUE_URL: { Ref: 'WebhookQueue' },
         ADMIN_API_KEY_ID: { Ref: 'AdminApiKey' },
         USAGE_PLAN_ID: { Ref: 'UsagePlan' },
         RETENTION_DAYS: '30',
@@ -460,6 +463,25 @@ describe.skipIf(samTranslator.skip)('template.yaml as SAM translates it', () => 
       const expected = ROUTES.map((route) => ({ ...route, fn: FUNCTIONS[route.fn] }));
       const byRoute = (route: { method: string; path: string }) => `${route.path} ${route.method}`;
       expect(sortBy(served, byRoute)).toEqual(sortBy(expected, byRoute));
+    });
+
+    it('serves /docs and its files without a key, the favicons as binary', () => {
+      const unkeyed = ROUTES.filter((route) => !route.keyed).map((route) => `${route.method} ${route.path}`);
+      expect(unkeyed.sort()).toEqual(
+        [
+          'get /health',
+          'get /openapi.json',
+          'get /docs',
+          ...[
+            'swagger-ui.css',
+            'swagger-ui-bundle.js',
+            'init.js',
+            'favicon-32x32.png',
+            'favicon-16x16.png',
+          ].map((file) => `get /docs/${file}`),
+        ].sort(),
+      );
+      expect(body['x-amazon-apigateway-binary-media-types']).toEqual(['image/png']);
     });
 
     it('answers CORS preflights on every keyed path, without a key, by a function of that path', () => {
@@ -553,6 +575,16 @@ describe.skipIf(samTranslator.skip)('template.yaml as SAM translates it', () => 
       expect(cfn.Parameters.ProcessMaxConcurrency).toMatchObject({ Default: 5, MinValue: 2 });
     });
 
+    it('feed the webhook function batches of the webhook queue with partial failures', () => {
+      const [mapping] = ofType(cfn, 'AWS::Lambda::EventSourceMapping')
+        .map(([, m]) => m.Properties)
+        .filter((m) => m.FunctionName?.Ref === 'WebhookFunction');
+      expect(mapping.EventSourceArn).toEqual({ 'Fn::GetAtt': ['WebhookQueue', 'Arn'] });
+      expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      expect(mapping.BatchSize).toBe(STACK.webhookBatchSize);
+      expect(mapping.ScalingConfig.MaximumConcurrency).toBeGreaterThanOrEqual(2);
+    });
+
     it('feed the cleanup function only TTL deletions from the table stream, and hourly sweeps', () => {
       const [mapping] = ofType(cfn, 'AWS::Lambda::EventSourceMapping')
         .map(([, m]) => m.Properties)
@@ -596,8 +628,23 @@ describe.skipIf(samTranslator.skip)('template.yaml as SAM translates it', () => 
       }
     });
 
+    it('dead-letter a webhook message after five receives, hidden 6 x the webhook function timeout', () => {
+      const queue = resources.WebhookQueue.Properties;
+      expect(queue.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': ['WebhookDeadLetterQueue', 'Arn'] },
+        maxReceiveCount: STACK.webhookMaxReceiveCount,
+      });
+      const timeout = resources.WebhookFunction.Properties.Timeout;
+      expect(timeout).toBe(STACK.webhookTimeoutSeconds);
+      expect(queue.VisibilityTimeout).toBe(STACK.webhookQueueVisibilitySeconds);
+      expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+      expect(resources.WebhookDeadLetterQueue.Properties.MessageRetentionPeriod).toBe(
+        STACK.deadLetterRetentionSeconds,
+      );
+    });
+
     it('are encrypted: SQS-managed by default, the given KMS key otherwise', () => {
-      for (const id of ['JobsQueue', 'DeadLetterQueue']) {
+      for (const id of ['JobsQueue', 'DeadLetterQueue', 'WebhookQueue', 'WebhookDeadLetterQueue']) {
         expect(evaluate(resources[id].Properties, defaults)).toMatchObject({ SqsManagedSseEnabled: true });
         const kms = evaluate(resources[id].Properties, scope(cfn, { KmsKeyArn: KEY_ARN }));
         expect(kms.KmsMasterKeyId, id).toBe(KEY_ARN);
@@ -807,6 +854,36 @@ describe.skipIf(samTranslator.skip)('template.yaml as SAM translates it', () => 
       }
     });
 
+    it('lets the webhook function read and record deliveries and queue the next attempt, nothing more', () => {
+      const granted = statements(evaluate(resources.WebhookFunctionRole, defaults)).map((s) => ({
+        actions: list(s.Action).sort(),
+        resource: s.Resource,
+      }));
+      expect(granted).toEqual([
+        {
+          actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          resource: { 'Fn::GetAtt': ['ImageTable', 'Arn'] },
+        },
+        { actions: ['sqs:SendMessage'], resource: { 'Fn::GetAtt': ['WebhookQueue', 'Arn'] } },
+      ]);
+      // Receiving and deleting its batches: SAM's managed policy for SQS event sources.
+      expect(JSON.stringify(resources.WebhookFunctionRole.Properties.ManagedPolicyArns)).toContain(
+        'AWSLambdaSQSQueueExecutionRole',
+      );
+      // Only the process function (an image ended) and the webhook function (the next
+      // attempt) send to the webhook queue.
+      const senders = ofType(cfn, 'AWS::IAM::Role')
+        .filter(([, role]) =>
+          statements(role).some(
+            (s) =>
+              list(s.Action).includes('sqs:SendMessage') &&
+              s.Resource?.['Fn::GetAtt']?.[0] === 'WebhookQueue',
+          ),
+        )
+        .map(([id]) => id);
+      expect(senders.sort()).toEqual(['ProcessFunctionRole', 'WebhookFunctionRole']);
+    });
+
     it('lets each function sign only what it serves: upload PUTs to incoming, reads GET', () => {
       const s3Actions = (role: string) =>
         statements(resources[role])
@@ -844,6 +921,14 @@ describe.skipIf(samTranslator.skip)('template.yaml as SAM translates it', () => 
       }
     });
 
+    it('alarms on webhook dead letters too', () => {
+      const alarm = evaluate(resources.WebhookDeadLetterAlarm.Properties, defaults);
+      expect(alarm.Dimensions).toEqual([
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': ['WebhookDeadLetterQueue', 'QueueName'] } },
+      ]);
+      expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 0 });
+    });
+
     it('alarms on API 5XX, table throttles, dead letters and account concurrency', () => {
       const alarms = ofType(cfn, 'AWS::CloudWatch::Alarm').map(([, a]) => evaluate(a.Properties, defaults));
       const metricNames = alarms.flatMap((a) => [
@@ -871,6 +956,7 @@ describe.skipIf(samTranslator.skip)('template.yaml as SAM translates it', () => 
           'ImageTable',
           'JobsQueueUrl',
           'DeadLetterQueueUrl',
+          'WebhookQueueUrl',
         ]),
       );
       expect(evaluate(cfn.Outputs.ApiEndpoint.Value, scope(cfn, { Environment: 'production' }))).toBe(
@@ -1026,6 +1112,7 @@ const FUNCTION_ENV = {
   QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/imgapi-test-JobsQueue-ABCDEF',
   DEAD_LETTER_QUEUE_URL:
     'https://sqs.eu-west-1.amazonaws.com/123456789012/imgapi-test-DeadLetterQueue-ABCDEF',
+  WEBHOOK_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/imgapi-test-WebhookQueue-ABCDEF',
   RETENTION_DAYS: '30',
   ANALYSIS_PROVIDER: 'rekognition',
   LOG_LEVEL: 'silent',

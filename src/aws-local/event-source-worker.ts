@@ -10,6 +10,8 @@ import { lambdaContext } from './lambda-context.ts';
 
 /** What the main thread hands each poller. */
 export interface EventSourceSettings {
+  /** The function this mapping invokes (src/lambda/<fn>.ts). */
+  fn: 'process' | 'webhook';
   region: string;
   endpoint: string;
   queueUrl: string;
@@ -20,8 +22,9 @@ export interface EventSourceSettings {
 }
 
 const settings = workerData as EventSourceSettings;
-// The process function's module, initialised as a Lambda container would be: once, then warm.
-const { handler } = await import('../lambda/process.ts');
+// The function's module, initialised as a Lambda container would be: once, then warm.
+const { handler } =
+  settings.fn === 'webhook' ? await import('../lambda/webhook.ts') : await import('../lambda/process.ts');
 const sqs = new SQSClient({ region: settings.region, endpoint: settings.endpoint });
 let stopping = false;
 parentPort?.on('message', (message) => {
@@ -51,7 +54,7 @@ function toRecord(message: Message): SQSRecord {
 
 /**
  * Lambda's SQS event source mapping, in a worker thread: receive a batch, invoke the
- * process handler with it, delete every message except the reported batchItemFailures.
+ * function's handler with it, delete every message except the reported batchItemFailures.
  * A handler that throws leaves the whole batch to come back after the visibility timeout,
  * as Lambda does. Short long-polls so a stop request is honoured within two seconds.
  */
@@ -76,10 +79,10 @@ while (!stopping) {
   const event: SQSEvent = { Records: messages.map(toRecord) };
   let failed: Set<string>;
   try {
-    const response = await handler(event, lambdaContext('process', settings.timeoutMs, settings.memoryMb));
+    const response = await handler(event, lambdaContext(settings.fn, settings.timeoutMs, settings.memoryMb));
     failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
   } catch (error) {
-    console.error(`event source: the process function failed: ${(error as Error).message}`);
+    console.error(`event source: the ${settings.fn} function failed: ${(error as Error).message}`);
     continue;
   }
   const done = messages.filter((message) => !failed.has(message.MessageId as string));

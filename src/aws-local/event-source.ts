@@ -10,7 +10,7 @@ export interface EventSource {
 const RESPAWN_DELAY_MS = 2000;
 
 /**
- * Lambda's SQS event source mapping for the process function, with `concurrency` pollers,
+ * Lambda's SQS event source mapping for one function (process, webhook), with `concurrency` pollers,
  * each a worker thread that is one warm "container" (so image work never blocks the gateway).
  * A poller that dies (its init failed, say) is reported and started again: uploads keep
  * their messages in the queue meanwhile, as on Lambda.

@@ -36,6 +36,15 @@ export const STACK = {
   uploadKeySuffix: '/incoming',
   /** The process function's event source mapping takes batches of this size. */
   batchSize: 5,
+  /** The webhook function: its timeout, and the webhook queue's visibility (6 x that). */
+  webhookTimeoutSeconds: 60,
+  webhookQueueVisibilitySeconds: 360,
+  /**
+   * A webhook message that keeps failing (the store or SQS is failing, not the receiver:
+   * a receiver's refusal is a recorded attempt) goes to the webhook DLQ after this many.
+   */
+  webhookMaxReceiveCount: 5,
+  webhookBatchSize: 10,
 } as const;
 
 export interface StackResources {
@@ -43,6 +52,7 @@ export interface StackResources {
   table: string;
   queueUrl: string;
   deadLetterQueueUrl: string;
+  webhookQueueUrl: string;
   usagePlanId: string;
 }
 
@@ -56,7 +66,7 @@ export interface StackClients {
 /**
  * Creates what template.yaml creates, on an emulator: the bucket (versioned, CORS for
  * browser PUTs, ObjectCreated on uploads → the jobs queue), the table with its indexes and
- * TTL, the queue and its DLQ, and the default usage plan. Existing ones are reused, so a
+ * TTL, the jobs queue and the webhook queue with their DLQs, and the default usage plan. Existing ones are reused, so a
  * persistent endpoint (AWS_ENDPOINT_URL) keeps its data across starts.
  */
 export async function provisionStack(
@@ -76,10 +86,30 @@ export async function provisionStack(
       maxReceiveCount: STACK.maxReceiveCount,
     }),
   });
+  const webhookDeadLetterArn = await queueArn(
+    clients.sqs,
+    await createQueue(clients.sqs, `${stackName}-webhooks-dlq`, {
+      MessageRetentionPeriod: String(STACK.deadLetterRetentionSeconds),
+    }),
+  );
+  const webhookQueueUrl = await createQueue(clients.sqs, `${stackName}-webhooks`, {
+    VisibilityTimeout: String(STACK.webhookQueueVisibilitySeconds),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: webhookDeadLetterArn,
+      maxReceiveCount: STACK.webhookMaxReceiveCount,
+    }),
+  });
   await createBucket(clients.s3, names.bucket, await queueArn(clients.sqs, queueUrl));
   await createTable(clients.dynamo, names.table);
   const usagePlanId = await createUsagePlan(clients.apiGateway, `${stackName}-default`, limits);
-  return { bucket: names.bucket, table: names.table, queueUrl, deadLetterQueueUrl, usagePlanId };
+  return {
+    bucket: names.bucket,
+    table: names.table,
+    queueUrl,
+    deadLetterQueueUrl,
+    webhookQueueUrl,
+    usagePlanId,
+  };
 }
 
 async function createQueue(

@@ -32,7 +32,7 @@ const PROCESS_TIMEOUT_MS = 120_000;
 /**
  * The AWS home on this machine: the Lambda handlers, unchanged, on moto_server's S3,
  * DynamoDB, SQS and API Gateway key store, behind a stand-in for API Gateway's REST proxy
- * integration and for the SQS event source mapping. Only Rekognition is not here.
+ * integration and for the SQS event source mappings (process, webhook). Only Rekognition is not here.
  */
 export async function startAwsLocal(config: AwsLocalConfig, log: (line: string) => void): Promise<AwsLocal> {
   let moto: MotoServer | undefined;
@@ -94,6 +94,7 @@ async function start(
     TABLE_NAME: stack.table,
     QUEUE_URL: stack.queueUrl,
     DEAD_LETTER_QUEUE_URL: stack.deadLetterQueueUrl,
+    WEBHOOK_QUEUE_URL: stack.webhookQueueUrl,
     USAGE_PLAN_ID: stack.usagePlanId,
     ADMIN_API_KEY_ID: adminKey.keyId,
     ANALYSIS_PROVIDER: config.ANALYSIS_PROVIDER,
@@ -111,20 +112,39 @@ async function start(
     handlers[fn] = modules[i] as ApiHandler;
   });
 
-  const { Attributes } = await clients.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: stack.queueUrl, AttributeNames: ['QueueArn'] }),
-  );
+  const arnOf = async (queueUrl: string) => {
+    const { Attributes } = await clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    return Attributes?.QueueArn as string;
+  };
   const events: EventSource = startEventSource(
     {
+      fn: 'process',
       region: REGION,
       endpoint,
       queueUrl: stack.queueUrl,
-      queueArn: Attributes?.QueueArn as string,
+      queueArn: await arnOf(stack.queueUrl),
       batchSize: STACK.batchSize,
       timeoutMs: PROCESS_TIMEOUT_MS,
       memoryMb: 2048,
     },
     config.WORKERS,
+    log,
+  );
+  // One poller: a webhook batch is mostly waiting on receivers, side by side.
+  const webhookEvents: EventSource = startEventSource(
+    {
+      fn: 'webhook',
+      region: REGION,
+      endpoint,
+      queueUrl: stack.webhookQueueUrl,
+      queueArn: await arnOf(stack.webhookQueueUrl),
+      batchSize: STACK.webhookBatchSize,
+      timeoutMs: STACK.webhookTimeoutSeconds * 1000,
+      memoryMb: 256,
+    },
+    1,
     log,
   );
 
@@ -137,7 +157,10 @@ async function start(
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await events.stop(PROCESS_TIMEOUT_MS);
+      await Promise.all([
+        events.stop(PROCESS_TIMEOUT_MS),
+        webhookEvents.stop(STACK.webhookTimeoutSeconds * 1000),
+      ]);
       for (const client of Object.values(clients)) client.destroy();
       await moto?.stop();
     },

@@ -1,4 +1,4 @@
-/** The six API functions (plus the admin one) and the process/cleanup functions, by name. */
+/** The API functions (five, plus the admin one), by name; process, cleanup and webhook are not behind the API. */
 export const API_FUNCTIONS = ['upload', 'list', 'get', 'delete', 'status', 'admin'] as const;
 export type ApiFunction = (typeof API_FUNCTIONS)[number];
 
@@ -25,6 +25,17 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { fn: 'admin', method: 'DELETE', resource: '/keys/{keyId}', apiKeyRequired: true },
   { fn: 'admin', method: 'GET', resource: '/jobs/dead-letters', apiKeyRequired: true },
   { fn: 'admin', method: 'POST', resource: '/jobs/dead-letters/redrive', apiKeyRequired: true },
+  // Webhooks: the admin function serves them (any tenant's key, not only the admin's): small
+  // JSON routes on the table, which did not earn a function of their own.
+  { fn: 'admin', method: 'POST', resource: '/webhooks', apiKeyRequired: true },
+  { fn: 'admin', method: 'GET', resource: '/webhooks', apiKeyRequired: true },
+  { fn: 'admin', method: 'DELETE', resource: '/webhooks/{webhookId}', apiKeyRequired: true },
+  { fn: 'admin', method: 'GET', resource: '/webhooks/{webhookId}/deliveries', apiKeyRequired: true },
   { fn: 'admin', method: 'GET', resource: '/health', apiKeyRequired: false },
   { fn: 'admin', method: 'GET', resource: '/openapi.json', apiKeyRequired: false },
+  // The API reference: the page and each of its files, by name (src/http/routes/docs.ts).
+  { fn: 'admin', method: 'GET', resource: '/docs', apiKeyRequired: false },
+  ...['swagger-ui.css', 'swagger-ui-bundle.js', 'init.js', 'favicon-32x32.png', 'favicon-16x16.png'].map(
+    (file): ApiRoute => ({ fn: 'admin', method: 'GET', resource: `/docs/${file}`, apiKeyRequired: false }),
+  ),
 ];

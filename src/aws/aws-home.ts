@@ -4,10 +4,12 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ApiGatewayKeyStore } from '../adapters/aws/api-gateway-key-store.ts';
 import { DynamoImageRepository } from '../adapters/aws/dynamo-image-repository.ts';
+import { DynamoWebhookStore } from '../adapters/aws/dynamo-webhook-store.ts';
 import { S3BlobStore } from '../adapters/aws/s3-blob-store.ts';
 import { createS3Client } from '../adapters/aws/s3-client.ts';
 import { S3SignedUrls } from '../adapters/aws/s3-signed-urls.ts';
 import { SqsJobQueue } from '../adapters/aws/sqs-job-queue.ts';
+import { SqsWebhookQueue } from '../adapters/aws/sqs-webhook-queue.ts';
 import { InProcessImageEvents } from '../adapters/local/in-process-image-events.ts';
 import { createCore, processingSettingsFrom } from '../core/create-core.ts';
 import type { CoreDeps } from '../core/deps.ts';
@@ -37,6 +39,10 @@ export interface AwsHome {
   keys(): Promise<ApiGatewayKeyStore>;
   /** Processing as the process function runs it, with the configured analysis provider. */
   processing(): Promise<ProcessingDeps>;
+  /** Webhooks and their deliveries, in the image table. */
+  webhookStore: DynamoWebhookStore;
+  /** The deliveries' timer; needs WEBHOOK_QUEUE_URL (the process and webhook functions). */
+  webhookQueue(): SqsWebhookQueue;
 }
 
 /**
@@ -79,6 +85,7 @@ export function createAwsHome(config: AwsConfig, instrument: InstrumentClient = 
     rateLimitBurst: config.RATE_LIMIT_BURST,
     dailyQuota: config.DAILY_QUOTA,
   };
+  const webhookStore = new DynamoWebhookStore({ client: clients.dynamo, tableName: config.TABLE_NAME });
   let keys: Promise<ApiGatewayKeyStore> | undefined;
   let processing: Promise<ProcessingDeps> | undefined;
   return {
@@ -86,6 +93,13 @@ export function createAwsHome(config: AwsConfig, instrument: InstrumentClient = 
     clients,
     core,
     keyDefaults,
+    webhookStore,
+    webhookQueue() {
+      const queueUrl = config.WEBHOOK_QUEUE_URL;
+      if (!queueUrl)
+        throw new Error('WEBHOOK_QUEUE_URL is not set: sending webhooks needs the webhook queue');
+      return new SqsWebhookQueue({ client: clients.sqs, queueUrl, clock: systemClock });
+    },
     keys() {
       const usagePlanId = config.USAGE_PLAN_ID;
       if (!usagePlanId) throw new Error('USAGE_PLAN_ID is not set: the keys API needs the usage plan');

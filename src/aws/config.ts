@@ -16,6 +16,8 @@ const AwsConfigSchema = SharedConfigSchema.extend({
   TABLE_NAME: z.string().min(3).max(255),
   QUEUE_URL: z.url(),
   DEAD_LETTER_QUEUE_URL: z.url(),
+  /** Webhook deliveries' timer (the process and webhook functions send to it). */
+  WEBHOOK_QUEUE_URL: z.url().optional(),
   ANALYSIS_PROVIDER: z.enum(ANALYSIS_PROVIDERS).default('rekognition'),
   /** The key the stack made for its owner: the only admin (tenant = key id, as for every key). */
   ADMIN_API_KEY_ID: z.string().min(1).optional(),

@@ -68,6 +68,15 @@ export const SharedConfigSchema = z.object({
   RATE_LIMIT_RPS: int(1).default(100),
   RATE_LIMIT_BURST: int(1).default(200),
   DAILY_QUOTA: int(0).default(0),
+  // Webhooks to private, loopback, link-local and unique-local addresses: for receivers on
+  // your own network (and tests). Off, such targets are refused at creation and at connect.
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false'], { message: 'expected true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
+  // The webhook retry schedule's unit (5 s: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; given up
+  // 24 h after the event). Tests shrink it; there is no reason to change it otherwise.
+  WEBHOOK_RETRY_BASE_MS: int(1).default(5000),
 });
 export type SharedConfig = z.infer<typeof SharedConfigSchema>;
 

@@ -1,4 +1,4 @@
 import { apiHandler } from './api-handler.ts';
 
-/** The admin function (template.yaml: AdminFunction). */
-export const handler = apiHandler('admin');
+/** The admin function (template.yaml: AdminFunction); it also serves GET /docs, without a key. */
+export const handler = apiHandler('admin', { docs: true });

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { pino } from 'pino';
@@ -6,8 +8,26 @@ import { loadAwsConfig } from '../aws/config.ts';
 import { createApp } from '../http/app.ts';
 import { gatewayIdentity } from '../http/gateway-auth.ts';
 import { ResponseCache } from '../http/response-cache.ts';
+import { swaggerUiDir } from '../local/docs-assets.ts';
 import type { KeyStore } from '../ports/key-store.ts';
 import { createObservability } from './observability.ts';
+
+/**
+ * Swagger UI's files: beside the bundle (scripts/bundle-lambdas.mjs copies them into the admin
+ * function's folder), or swagger-ui-dist in node_modules when running from the sources
+ * (`npm run start:aws-local`, tests). Undefined, and no /docs, if neither is there.
+ */
+function docsAssetsDir(): string | undefined {
+  for (const candidate of ['./swagger-ui', '../swagger-ui']) {
+    const dir = fileURLToPath(new URL(candidate, import.meta.url));
+    if (existsSync(dir)) return dir;
+  }
+  try {
+    return swaggerUiDir();
+  } catch {
+    return undefined;
+  }
+}
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
 
@@ -17,7 +37,7 @@ export type ApiHandler = (event: APIGatewayProxyEvent, context?: Context) => Pro
  * and traces say which); the template routes only that function's paths to it. Everything
  * is built at init, outside the handler, so a warm container reuses clients and the app.
  */
-export function apiHandler(functionName: string): ApiHandler {
+export function apiHandler(functionName: string, options: { docs?: boolean } = {}): ApiHandler {
   const config = loadAwsConfig(process.env);
   const observability = createObservability(functionName);
   const { logger, tracer } = observability;
@@ -37,8 +57,11 @@ export function apiHandler(functionName: string): ApiHandler {
     // Records change in other functions, which cannot tell this one: nothing is cached.
     readCache: new ResponseCache(undefined, 0),
     keyDefaults: home.keyDefaults,
+    // Served by the admin function (template.yaml routes /webhooks there); sent by the webhook function.
+    webhooks: { store: home.webhookStore, settings: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE } },
     publicUrl: () => publicUrl,
     corsOrigins: config.CORS_ORIGINS,
+    docsAssetsDir: options.docs ? docsAssetsDir() : undefined,
     // The app's own error lines (500s), JSON on stdout like the Powertools logger's, with the
     // level as a word and an ISO time: Lambda's JSON log filter (the template's LogLevel)
     // reads `level`, and would treat pino's numeric 50 as INFO and drop it at WARN.

@@ -33,6 +33,12 @@ export interface ProcessBatchDeps {
   log?: (line: string) => void;
   /** Counts what happened to images (the process function turns these into metrics). */
   count?: (event: ImageEvent) => void;
+  /**
+   * Told when an image ended for good (its job completed or failed for good, or its upload
+   * was refused): the process function queues its webhook deliveries here. Its failure is logged, never a retry: the
+   * image is done, and a redelivered job would find nothing to do.
+   */
+  imageEnded?: (imageId: string) => Promise<unknown>;
 }
 
 /** What a message did to an image, for metrics. */
@@ -90,6 +96,11 @@ async function processRecord(
     for (const object of notification.objects) {
       const event = await objectCreated(object, deps.core, log);
       if (event) count(event);
+      // A refused upload failed its image for good: its tenant hears of it as of any failure.
+      if (event === 'uploadRefused') {
+        const upload = incomingUpload(object.key);
+        if (upload) await announceEnd(upload.imageId, deps, log);
+      }
     }
     return true;
   }
@@ -102,7 +113,11 @@ async function processRecord(
     return false;
   }
   const attempt = Number(record.attributes?.ApproximateReceiveCount) || 1;
+  const { imageId } = parsed.job.data;
   const outcome = await runProcessImageJob(deps.processing, parsed.job.data, attempt);
+  const ended =
+    outcome.action === 'dead-letter' || (outcome.action === 'delete' && outcome.result !== 'skipped');
+  if (ended) await announceEnd(imageId, deps, log);
   if (outcome.action === 'delete') {
     if (outcome.result !== 'skipped') count(outcome.result);
     return true;
@@ -110,7 +125,7 @@ async function processRecord(
   // Postponed (the function's /tmp was full): SQS cannot uncount the receive, so it is a retry here.
   const later = outcome.action === 'retry' || outcome.action === 'postpone';
   count(later ? 'retried' : 'deadLettered');
-  log(`job for image ${parsed.job.data.imageId} (attempt ${attempt}): ${outcome.action}: ${outcome.reason}`);
+  log(`job for image ${imageId} (attempt ${attempt}): ${outcome.action}: ${outcome.reason}`);
   if (later) await delayRetry(record, outcome.delaySeconds, deps, log);
   return false;
 }
@@ -140,6 +155,13 @@ async function objectCreated(
     log(`upload of image ${upload.imageId} refused: ${error.code}`);
     return 'uploadRefused';
   }
+}
+
+/** Tells imageEnded, if anyone listens; its failure is logged, never a retry. */
+async function announceEnd(imageId: string, deps: ProcessBatchDeps, log: (line: string) => void) {
+  await deps.imageEnded?.(imageId).catch((error: unknown) => {
+    log(`image ${imageId} ended but its webhooks could not be queued: ${describe(error)}`);
+  });
 }
 
 /** Keeps a retried job's message hidden for the backoff delay, when the queue is known. */

@@ -5,6 +5,7 @@ import { createAwsHome } from '../aws/aws-home.ts';
 import { loadAwsConfig } from '../aws/config.ts';
 import { createObservability } from './observability.ts';
 import { handleRecord, type ImageEvent, type ProcessBatchDeps } from './process-batch.ts';
+import { publishImageEvent } from './publish-image-event.ts';
 
 const config = loadAwsConfig(process.env);
 const observability = createObservability('process');
@@ -30,7 +31,17 @@ const deps: Promise<ProcessBatchDeps> = home.processing().then((processing) => (
   sqs: { client: home.clients.sqs, queueUrl: config.QUEUE_URL },
   log: (line) => logger.warn(line),
   count: (event) => metrics.addMetric(METRIC_NAMES[event], MetricUnit.Count, 1),
+  ...(config.WEBHOOK_QUEUE_URL
+    ? {
+        imageEnded: (imageId: string) =>
+          publishImageEvent(
+            { core: home.core, store: home.webhookStore, queue: home.webhookQueue() },
+            imageId,
+          ),
+      }
+    : {}),
 }));
+if (!config.WEBHOOK_QUEUE_URL) logger.warn('WEBHOOK_QUEUE_URL is not set: no webhooks are sent');
 // A failed init (models that cannot load) surfaces in each batch, not as an unhandled rejection.
 deps.catch((error: unknown) => logger.error('process function init failed', { error }));
 

@@ -26,15 +26,6 @@ const LocalConfigSchema = SharedConfigSchema.extend({
     .enum(['true', 'false'], { message: 'expected true or false' })
     .default('false')
     .transform((value) => value === 'true'),
-  // Webhooks to private, loopback, link-local and unique-local addresses: for receivers on
-  // your own network (and tests). Off, such targets are refused at creation and at connect.
-  WEBHOOK_ALLOW_PRIVATE: z
-    .enum(['true', 'false'], { message: 'expected true or false' })
-    .default('false')
-    .transform((value) => value === 'true'),
-  // The webhook retry schedule's unit (5 s: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; given up
-  // 24 h after the event). Tests shrink it; there is no reason to change it otherwise.
-  WEBHOOK_RETRY_BASE_MS: int(1).default(5000),
   // OpenTelemetry's own variable: set, requests and jobs are traced and sent there over
   // OTLP/HTTP. Only its presence and form are ours; the exporter reads it (and the other
   // OTEL_* variables) from the environment itself.

@@ -27,7 +27,7 @@ import { TokenBuckets } from '../core/token-bucket.ts';
 import { outputRoomFor } from '../core/upload.ts';
 import { type App, createApp, type HealthCheck } from '../http/app.ts';
 import { requireApiKey } from '../http/auth.ts';
-import { presentImage } from '../http/presenters.ts';
+import { imageEventFor } from '../http/image-event.ts';
 import { ResponseCache } from '../http/response-cache.ts';
 import { systemClock } from '../ports/clock.ts';
 import { type JobHandler, JobRunner } from '../worker/job-runner.ts';
@@ -145,10 +145,8 @@ export async function startLocal(
   };
   const queueImageEvent = async (imageId: string) => {
     try {
-      const record = await core.repo.getById(imageId);
-      if (!record || (record.status !== 'completed' && record.status !== 'failed')) return;
-      const data = await presentImage(core, record);
-      webhooks.publish(record.tenant, `image.${record.status}`, imageId, data);
+      const event = await imageEventFor(core, imageId, clock.now());
+      if (event) await webhooks.publish(event.tenant, event.type, imageId, event.body);
     } catch (err) {
       logger.error({ err, imageId }, 'could not queue webhook deliveries');
     }

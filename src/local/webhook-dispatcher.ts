@@ -1,10 +1,11 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { Logger } from 'pino';
-import type { DueDelivery, SqliteWebhookStore } from '../adapters/local/sqlite-webhook-store.ts';
-import { guardedLookup, type Resolver, refusedLiteral } from '../core/webhook-target.ts';
-import { DEFAULT_RETRY_BASE_MS, nextAttemptAt, signWebhook, type WebhookEvent } from '../core/webhooks.ts';
+import type { SqliteWebhookStore } from '../adapters/local/sqlite-webhook-store.ts';
+import { attemptDelivery } from '../core/webhook-attempt.ts';
+import { createWebhookPost, type WebhookPost } from '../core/webhook-post.ts';
+import type { Resolver } from '../core/webhook-target.ts';
+import { DEFAULT_RETRY_BASE_MS, type WebhookEvent } from '../core/webhooks.ts';
 import type { Clock } from '../ports/clock.ts';
+import type { DeliveryAttempt, DueDelivery } from '../ports/webhooks.ts';
 
 export interface WebhookDispatcherOptions {
   store: SqliteWebhookStore;
@@ -22,12 +23,7 @@ export interface WebhookDispatcherOptions {
 }
 
 const ATTEMPT_TIMEOUT_MS = 10_000;
-const MAX_ERROR_LENGTH = 500;
-
-export interface AttemptResult {
-  status: number | null;
-  error: string | null;
-}
+const RECORD_FAILURE_PAUSE_MS = 2000;
 
 /**
  * Sends webhook deliveries stored in SQLite: each due one is POSTed, signed; a 2xx is
@@ -40,15 +36,18 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private readonly sending = new Set<Promise<void>>();
-  private readonly lookup;
   private readonly retryBaseMs: number;
-  private readonly timeoutMs: number;
   private readonly concurrency: number;
+  /** One POST, with the SSRF checks at connect time; never throws. */
+  readonly post: WebhookPost;
 
   constructor(private readonly options: WebhookDispatcherOptions) {
-    this.lookup = guardedLookup({ allowPrivate: options.allowPrivate, resolver: options.resolver });
+    this.post = createWebhookPost({
+      allowPrivate: options.allowPrivate,
+      timeoutMs: options.timeoutMs ?? ATTEMPT_TIMEOUT_MS,
+      resolver: options.resolver,
+    });
     this.retryBaseMs = options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
-    this.timeoutMs = options.timeoutMs ?? ATTEMPT_TIMEOUT_MS;
     this.concurrency = options.concurrency ?? 8;
   }
 
@@ -58,11 +57,10 @@ export class WebhookDispatcher {
   }
 
   /** Queues the event for the tenant's subscribed webhooks and sends at once. */
-  publish(tenant: string, type: WebhookEvent, imageId: string, data: unknown): void {
+  async publish(tenant: string, type: WebhookEvent, imageId: string, body: string): Promise<void> {
     const now = this.options.clock.now();
-    const body = JSON.stringify({ type, imageId, occurredAt: new Date(now).toISOString(), data });
-    const queued = this.options.store.enqueue(tenant, type, imageId, now, body);
-    if (queued > 0) this.wake();
+    const queued = await this.options.store.enqueue({ tenant, type, imageId, body, now });
+    if (queued.length > 0) this.wake();
   }
 
   /** Sends what is due now and sets a timer for the next due delivery. */
@@ -101,78 +99,40 @@ export class WebhookDispatcher {
     await Promise.allSettled([...this.sending]);
   }
 
+  /**
+   * One attempt; never rejects. A failed write is logged and the delivery, still due, keeps
+   * its slot a moment longer, so a database that keeps failing is not met with a POST loop.
+   */
   private async attempt(delivery: DueDelivery): Promise<void> {
     const { clock, store, logger } = this.options;
-    const timestamp = Math.floor(clock.now() / 1000);
-    const headers = signWebhook(delivery.secret, delivery.deliveryId, timestamp, delivery.body);
-    const result = await this.post(delivery.url, headers, delivery.body);
-    const now = clock.now();
-    const attempts = delivery.attempts + 1;
-    const ok = result.status !== null && result.status >= 200 && result.status < 300;
-    const next = ok ? null : nextAttemptAt(delivery.createdAt, attempts, now, this.retryBaseMs);
-    store.recordAttempt({
-      deliveryId: delivery.deliveryId,
-      status: ok ? 'succeeded' : next === null ? 'failed' : 'pending',
-      lastStatus: result.status,
-      lastError: result.error,
-      nextAttemptAt: next,
-      now,
-    });
-    const log = { deliveryId: delivery.deliveryId, attempts, status: result.status, error: result.error };
-    if (ok) logger.debug(log, 'webhook delivered');
-    else if (next === null) logger.warn(log, 'webhook delivery failed for good');
-    else
-      logger.info({ ...log, retryAt: new Date(next).toISOString() }, 'webhook delivery failed; will retry');
+    try {
+      const { attempt } = await attemptDelivery(delivery, {
+        store,
+        clock,
+        post: this.post,
+        retryBaseMs: this.retryBaseMs,
+      });
+      logAttempt(logger, attempt);
+    } catch (err) {
+      logger.error({ err, deliveryId: delivery.deliveryId }, 'could not record a webhook attempt');
+      await new Promise((resolve) => setTimeout(resolve, RECORD_FAILURE_PAUSE_MS).unref());
+    }
   }
+}
 
-  /** One POST; never throws. Redirects are not followed (a 3xx is a failed attempt). */
-  post(target: string, headers: Record<string, string>, body: string): Promise<AttemptResult> {
-    return new Promise((resolve) => {
-      let url: URL;
-      try {
-        url = new URL(target);
-      } catch {
-        return resolve({ status: null, error: 'invalid URL' });
-      }
-      // An IP literal is connected to without a lookup: check it here instead.
-      const literal = refusedLiteral(url, this.options.allowPrivate);
-      if (literal !== null)
-        return resolve({ status: null, error: `${literal} is a non-public address webhooks may not reach` });
-      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      let settled = false;
-      const finish = (result: AttemptResult) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(deadline);
-        resolve({ ...result, error: result.error?.slice(0, MAX_ERROR_LENGTH) ?? null });
-      };
-      const req = send(
-        url,
-        {
-          method: 'POST',
-          lookup: this.lookup,
-          headers: {
-            ...headers,
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
-            'user-agent': 'serverless-image-api-webhooks',
-          },
-        },
-        (res) => {
-          res.resume(); // The body is not read; only the status counts.
-          const status = res.statusCode ?? null;
-          finish({
-            status,
-            error: status !== null && status >= 200 && status < 300 ? null : `HTTP ${status}`,
-          });
-        },
-      );
-      const deadline = setTimeout(() => {
-        finish({ status: null, error: `no response within ${this.timeoutMs} ms` });
-        req.destroy();
-      }, this.timeoutMs);
-      req.on('error', (err) => finish({ status: null, error: err.message }));
-      req.end(body);
-    });
-  }
+/** One line per attempt: debug when delivered, info when retried, warn when given up. */
+function logAttempt(logger: Pick<Logger, 'debug' | 'info' | 'warn'>, attempt: DeliveryAttempt): void {
+  const log = {
+    deliveryId: attempt.ref.deliveryId,
+    attempts: attempt.attemptsBefore + 1,
+    status: attempt.lastStatus,
+    error: attempt.lastError,
+  };
+  if (attempt.status === 'succeeded') logger.debug(log, 'webhook delivered');
+  else if (attempt.status === 'failed') logger.warn(log, 'webhook delivery failed for good');
+  else
+    logger.info(
+      { ...log, retryAt: new Date(attempt.nextAttemptAt ?? 0).toISOString() },
+      'webhook delivery failed; will retry',
+    );
 }

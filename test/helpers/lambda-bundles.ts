@@ -8,7 +8,7 @@ export const BUNDLER = `${ROOT}scripts/bundle-lambdas.mjs`;
 export const PACKAGE_VERSION: string = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')).version;
 
 export const API_FUNCTIONS = ['upload', 'list', 'get', 'delete', 'status', 'admin'] as const;
-export const FUNCTIONS = [...API_FUNCTIONS, 'process', 'cleanup'] as const;
+export const FUNCTIONS = [...API_FUNCTIONS, 'process', 'cleanup', 'webhook'] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
 /**
@@ -24,6 +24,7 @@ export function functionEnv(extra: Record<string, string> = {}): Record<string, 
     TABLE_NAME: 'image-table',
     QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/q',
     DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/dlq',
+    WEBHOOK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/webhooks',
     ANALYSIS_PROVIDER: 'none',
     USAGE_PLAN_ID: 'p',
     ADMIN_API_KEY_ID: 'k',

@@ -1,6 +1,14 @@
 import type { DeliveryStatus, WebhookEvent } from '../../core/webhooks.ts';
 import { generateMessageId, generateWebhookId, generateWebhookSecret } from '../../core/webhooks.ts';
-import type { DeliveryRecord, WebhookRecord, WebhookStore } from '../../ports/webhooks.ts';
+import type {
+  DeliveryAttempt,
+  DeliveryRecord,
+  DeliveryRef,
+  DueDelivery,
+  WebhookEventInput,
+  WebhookRecord,
+  WebhookStore,
+} from '../../ports/webhooks.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 
 interface WebhookRow {
@@ -26,16 +34,6 @@ interface DeliveryRow {
   updated_at: number;
 }
 
-/** A pending delivery with what sending it needs. */
-export interface DueDelivery {
-  deliveryId: string;
-  url: string;
-  secret: string;
-  body: string;
-  attempts: number;
-  createdAt: number;
-}
-
 const toWebhook = (row: WebhookRow): WebhookRecord => ({
   webhookId: row.webhook_id,
   tenant: row.tenant,
@@ -59,6 +57,8 @@ const toDelivery = (row: DeliveryRow): DeliveryRecord => ({
   updatedAt: row.updated_at,
 });
 
+const DUE_COLUMNS = `d.delivery_id AS deliveryId, w.tenant, d.webhook_id AS webhookId, w.url, w.secret,
+  d.body, d.attempts, d.created_at AS createdAt, d.next_attempt_at AS nextAttemptAt`;
 const WEBHOOK_COLUMNS = 'webhook_id, tenant, url, events, secret, created_at';
 const DELIVERY_COLUMNS =
   'delivery_id, webhook_id, type, image_id, status, attempts, last_status, last_error, next_attempt_at, created_at, updated_at';
@@ -90,9 +90,12 @@ export class SqliteWebhookStore implements WebhookStore {
          VALUES (@deliveryId, @webhookId, @type, @imageId, @body, 'pending', @now, @now, @now)`,
       ),
       due: db.prepare<[number, number], DueDelivery>(
-        `SELECT d.delivery_id AS deliveryId, w.url, w.secret, d.body, d.attempts, d.created_at AS createdAt
-         FROM webhook_deliveries d JOIN webhooks w USING (webhook_id)
+        `SELECT ${DUE_COLUMNS} FROM webhook_deliveries d JOIN webhooks w USING (webhook_id)
          WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?`,
+      ),
+      pending: db.prepare<[string, string], DueDelivery>(
+        `SELECT ${DUE_COLUMNS} FROM webhook_deliveries d JOIN webhooks w USING (webhook_id)
+         WHERE d.delivery_id = ? AND d.webhook_id = ? AND d.status = 'pending'`,
       ),
       nextDue: db.prepare<[], { at: number | null }>(
         `SELECT min(next_attempt_at) AS at FROM webhook_deliveries WHERE status = 'pending'`,
@@ -100,7 +103,7 @@ export class SqliteWebhookStore implements WebhookStore {
       record: db.prepare(
         `UPDATE webhook_deliveries SET status = @status, attempts = attempts + 1, last_status = @lastStatus,
            last_error = @lastError, next_attempt_at = @nextAttemptAt, updated_at = @now
-         WHERE delivery_id = @deliveryId AND status = 'pending'`,
+         WHERE delivery_id = @deliveryId AND status = 'pending' AND attempts = @attemptsBefore`,
       ),
     };
   }
@@ -132,46 +135,47 @@ export class SqliteWebhookStore implements WebhookStore {
     return this.stmt.deliveries.all(webhookId, limit).map(toDelivery);
   }
 
-  /**
-   * Queues one delivery (its own message id, this body) per webhook of the tenant subscribed
-   * to `type`. Returns how many were queued.
-   */
-  enqueue(tenant: string, type: WebhookEvent, imageId: string, now: number, body: string): number {
-    const targets = this.stmt.list.all(tenant).map(toWebhook);
-    const matching = targets.filter((w) => w.events.includes(type));
+  async enqueue(event: WebhookEventInput): Promise<DeliveryRef[]> {
+    const { tenant, type, imageId, body, now } = event;
+    const matching = this.stmt.list
+      .all(tenant)
+      .map(toWebhook)
+      .filter((w) => w.events.includes(type));
+    const refs = matching.map((webhook) => ({
+      tenant,
+      webhookId: webhook.webhookId,
+      deliveryId: generateMessageId(),
+      createdAt: now,
+    }));
     this.db.transaction(() => {
-      for (const webhook of matching) {
-        const deliveryId = generateMessageId();
+      for (const ref of refs)
         this.stmt.enqueue.run({
-          deliveryId,
-          webhookId: webhook.webhookId,
+          deliveryId: ref.deliveryId,
+          webhookId: ref.webhookId,
           type,
           imageId,
           body,
           now,
         });
-      }
     })();
-    return matching.length;
+    return refs;
   }
 
+  async pending(ref: DeliveryRef): Promise<DueDelivery | null> {
+    return this.stmt.pending.get(ref.deliveryId, ref.webhookId) ?? null;
+  }
+
+  async recordAttempt(attempt: DeliveryAttempt): Promise<boolean> {
+    const { ref, ...rest } = attempt;
+    return this.stmt.record.run({ ...rest, deliveryId: ref.deliveryId }).changes === 1;
+  }
+
+  /** Pending deliveries due by `now`, soonest first: the local dispatcher's timer reads these. */
   due(now: number, limit: number): DueDelivery[] {
     return this.stmt.due.all(now, limit);
   }
 
   nextDue(): number | null {
     return this.stmt.nextDue.get()?.at ?? null;
-  }
-
-  /** One attempt's result; a no-op if the delivery (or its webhook) is gone. */
-  recordAttempt(input: {
-    deliveryId: string;
-    status: DeliveryStatus;
-    lastStatus: number | null;
-    lastError: string | null;
-    nextAttemptAt: number | null;
-    now: number;
-  }): void {
-    this.stmt.record.run(input);
   }
 }

@@ -42,7 +42,7 @@ const docsRoute = createRoute({
   path: '/docs',
   summary: 'Interactive API reference for this document (no x-api-key)',
   description:
-    'Swagger UI, served with all its assets by this server (no CDN: it works offline). Local home only.',
+    'Swagger UI, served with all its assets by this server (no CDN: it works offline); on AWS by the admin function.',
   responses: {
     200: { description: 'The page', content: { 'text/html': { schema: z.string() } } },
   },

@@ -1,0 +1,255 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { DeliveryStatus, WebhookEvent } from '../../core/webhooks.ts';
+import { generateMessageId, generateWebhookId, generateWebhookSecret } from '../../core/webhooks.ts';
+import type {
+  DeliveryAttempt,
+  DeliveryRecord,
+  DeliveryRef,
+  DueDelivery,
+  WebhookEventInput,
+  WebhookRecord,
+  WebhookStore,
+} from '../../ports/webhooks.ts';
+import { batchDelete } from './dynamo-batches.ts';
+import { conditionalCall, dynamoCall } from './dynamo-errors.ts';
+import { Expression } from './dynamo-expression.ts';
+
+type Item = Record<string, unknown>;
+
+/**
+ * Webhooks in the image table, beside the images, under key prefixes of their own (the
+ * table is single-table by design: one table, one set of alarms, backups and IAM grants):
+ *
+ * - a webhook: pk `WEBHOOKS#{tenant}`, sk `WEBHOOK#{webhookId}`. A tenant's webhooks are one
+ *   Query, and a request for another tenant's webhook misses by key, never by a check.
+ * - a delivery: pk `DELIVERIES#{webhookId}`, sk `{createdAt, 16 digits}#{deliveryId}`, so
+ *   the latest deliveries are one Query in descending order, and deleting a webhook finds
+ *   every delivery it had in one partition.
+ *
+ * None of these items carry the image indexes' key attributes (listPk, statusPk, the sweeper
+ * shards), so no index sees them. Deliveries are kept, as SQLite keeps them; they have no TTL
+ * (one would work: the cleanup function acts only on expired IMAGE items, but every expiry
+ * would still invoke it).
+ */
+const webhookKey = (tenant: string, webhookId: string) => ({
+  pk: `WEBHOOKS#${tenant}`,
+  sk: `WEBHOOK#${webhookId}`,
+});
+const deliveriesPartition = (webhookId: string) => `DELIVERIES#${webhookId}`;
+const deliveryKey = (ref: Pick<DeliveryRef, 'webhookId' | 'deliveryId' | 'createdAt'>) => ({
+  pk: deliveriesPartition(ref.webhookId),
+  sk: `${String(ref.createdAt).padStart(16, '0')}#${ref.deliveryId}`,
+});
+
+const toWebhook = (item: Item): WebhookRecord => ({
+  webhookId: item.webhookId as string,
+  tenant: item.tenant as string,
+  url: item.url as string,
+  events: item.events as WebhookEvent[],
+  secret: item.secret as string,
+  createdAt: item.createdAt as number,
+});
+
+const toDelivery = (item: Item): DeliveryRecord => ({
+  deliveryId: item.deliveryId as string,
+  webhookId: item.webhookId as string,
+  type: item.type as WebhookEvent,
+  imageId: item.imageId as string,
+  status: item.status as DeliveryStatus,
+  attempts: item.attempts as number,
+  lastResponseStatus: (item.lastResponseStatus as number | null) ?? null,
+  lastError: (item.lastError as string | null) ?? null,
+  nextAttemptAt: (item.nextAttemptAt as number | null) ?? null,
+  createdAt: item.createdAt as number,
+  updatedAt: item.updatedAt as number,
+});
+
+export interface DynamoWebhookStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+/** The WebhookStore port on DynamoDB (the AWS home); SqliteWebhookStore is the local one. */
+export class DynamoWebhookStore implements WebhookStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly table: string;
+
+  constructor(options: DynamoWebhookStoreOptions) {
+    this.client = options.client;
+    this.table = options.tableName;
+  }
+
+  async create(input: Omit<WebhookRecord, 'webhookId' | 'secret'>): Promise<WebhookRecord> {
+    const record: WebhookRecord = {
+      ...input,
+      webhookId: generateWebhookId(),
+      secret: generateWebhookSecret(),
+    };
+    const put = new PutCommand({
+      TableName: this.table,
+      Item: { ...webhookKey(record.tenant, record.webhookId), ...record },
+      // A random 96-bit id never collides; the condition says what we rely on anyway.
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    await dynamoCall('PutItem', () => this.client.send(put));
+    return record;
+  }
+
+  async list(tenant: string): Promise<WebhookRecord[]> {
+    const items = await this.queryAll(`WEBHOOKS#${tenant}`, true);
+    return items
+      .map(toWebhook)
+      .sort((a, b) => a.createdAt - b.createdAt || (a.webhookId < b.webhookId ? -1 : 1));
+  }
+
+  async get(tenant: string, webhookId: string): Promise<WebhookRecord | null> {
+    const get = new GetCommand({
+      TableName: this.table,
+      Key: webhookKey(tenant, webhookId),
+      ConsistentRead: true,
+    });
+    const { Item } = await dynamoCall('GetItem', () => this.client.send(get));
+    return Item ? toWebhook(Item) : null;
+  }
+
+  async delete(tenant: string, webhookId: string): Promise<boolean> {
+    const remove = new DeleteCommand({
+      TableName: this.table,
+      Key: webhookKey(tenant, webhookId),
+      ConditionExpression: 'attribute_exists(pk)',
+    });
+    if ((await conditionalCall('DeleteItem', () => this.client.send(remove))) === null) return false;
+    // Its deliveries go too, as SQLite's ON DELETE CASCADE does. A delivery queued meanwhile
+    // finds no webhook when it is sent (pending() is null) and is never attempted.
+    const deliveries = await this.queryAll(deliveriesPartition(webhookId), true, ['pk', 'sk']);
+    await batchDelete(
+      this.client,
+      this.table,
+      deliveries.map(({ pk, sk }) => ({ pk, sk })),
+    );
+    return true;
+  }
+
+  async deliveries(webhookId: string, limit: number): Promise<DeliveryRecord[]> {
+    const x = new Expression();
+    const query = new QueryCommand({
+      TableName: this.table,
+      KeyConditionExpression: `${x.name('pk')} = ${x.value(deliveriesPartition(webhookId))}`,
+      ScanIndexForward: false,
+      Limit: limit,
+      ConsistentRead: true,
+      ...x.attributes(),
+    });
+    const { Items } = await dynamoCall('Query', () => this.client.send(query));
+    return (Items ?? []).map(toDelivery);
+  }
+
+  async enqueue(event: WebhookEventInput): Promise<DeliveryRef[]> {
+    const { tenant, type, imageId, body, now } = event;
+    const matching = (await this.list(tenant)).filter((w) => w.events.includes(type));
+    const refs: DeliveryRef[] = matching.map((webhook) => ({
+      tenant,
+      webhookId: webhook.webhookId,
+      deliveryId: generateMessageId(),
+      createdAt: now,
+    }));
+    // One PutItem each: a tenant has a handful of webhooks, and each put stands on its own.
+    await Promise.all(
+      refs.map((ref) => {
+        const put = new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...deliveryKey(ref),
+            ...ref,
+            type,
+            imageId,
+            body,
+            status: 'pending',
+            attempts: 0,
+            lastResponseStatus: null,
+            lastError: null,
+            nextAttemptAt: now,
+            updatedAt: now,
+          },
+        });
+        return dynamoCall('PutItem', () => this.client.send(put));
+      }),
+    );
+    return refs;
+  }
+
+  async pending(ref: DeliveryRef): Promise<DueDelivery | null> {
+    const [delivery, webhook] = await Promise.all([
+      this.getItem(deliveryKey(ref)),
+      this.get(ref.tenant, ref.webhookId),
+    ]);
+    if (!delivery || !webhook || delivery.status !== 'pending') return null;
+    return {
+      ...ref,
+      url: webhook.url,
+      secret: webhook.secret,
+      body: delivery.body as string,
+      attempts: delivery.attempts as number,
+      nextAttemptAt: delivery.nextAttemptAt as number,
+    };
+  }
+
+  async recordAttempt(attempt: DeliveryAttempt): Promise<boolean> {
+    const x = new Expression();
+    const set = [
+      `${x.name('status')} = ${x.value(attempt.status)}`,
+      `${x.name('attempts')} = ${x.value(attempt.attemptsBefore + 1)}`,
+      `${x.name('lastResponseStatus')} = ${x.value(attempt.lastStatus)}`,
+      `${x.name('lastError')} = ${x.value(attempt.lastError)}`,
+      `${x.name('nextAttemptAt')} = ${x.value(attempt.nextAttemptAt)}`,
+      `${x.name('updatedAt')} = ${x.value(attempt.now)}`,
+    ];
+    const condition = [
+      `attribute_exists(${x.name('pk')})`,
+      `${x.name('status')} = ${x.value('pending')}`,
+      `${x.name('attempts')} = ${x.value(attempt.attemptsBefore)}`,
+    ].join(' AND ');
+    const update = new UpdateCommand({
+      TableName: this.table,
+      Key: deliveryKey(attempt.ref),
+      UpdateExpression: `SET ${set.join(', ')}`,
+      ConditionExpression: condition,
+      ...x.attributes(),
+    });
+    return (await conditionalCall('UpdateItem', () => this.client.send(update))) !== null;
+  }
+
+  private async getItem(key: Item): Promise<Item | undefined> {
+    const get = new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true });
+    return (await dynamoCall('GetItem', () => this.client.send(get))).Item;
+  }
+
+  /** Every item of one partition, following pages. */
+  private async queryAll(partition: string, forward: boolean, attributes?: string[]): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const x = new Expression();
+      const query = new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: `${x.name('pk')} = ${x.value(partition)}`,
+        ScanIndexForward: forward,
+        ExclusiveStartKey: start,
+        ConsistentRead: true,
+        ...(attributes ? { ProjectionExpression: attributes.map((a) => x.name(a)).join(', ') } : {}),
+        ...x.attributes(),
+      });
+      const page = await dynamoCall('Query', () => this.client.send(query));
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}
