@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/local/config.ts';
 import { type LocalServer, startLocal } from '../src/local/start-local.ts';
 import { fixture } from './helpers/images.ts';
-import { ADMIN_KEY, ApiClient, putBytes } from './helpers/server.ts';
+import { ADMIN_KEY, ApiClient, putBytes, testServerConfig } from './helpers/server.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -19,13 +18,7 @@ describe('Request ids', () => {
   const linesFor = (reqId: string) => lines.filter((line) => line.reqId === reqId);
 
   beforeAll(async () => {
-    const config = loadConfig({
-      PORT: '0',
-      DATA_DIR: dataDir,
-      API_KEY: ADMIN_KEY,
-      WORKERS: '1',
-      ANALYSIS: 'none',
-    });
+    const config = testServerConfig(dataDir);
     // The server's log as JSON lines, kept for the assertions.
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
     server = await startLocal(config, logger);

@@ -10,12 +10,17 @@ import {
   webhookUrlProblem,
 } from '../src/core/webhook-target.ts';
 import { nextAttemptAt } from '../src/core/webhooks.ts';
-import { loadConfig } from '../src/local/config.ts';
 import { startLocal } from '../src/local/start-local.ts';
 import { WebhookDispatcher } from '../src/local/webhook-dispatcher.ts';
 import { systemClock } from '../src/ports/clock.ts';
 import { fixture } from './helpers/images.ts';
-import { ADMIN_KEY, ApiClient, startTestServer, type TestServer } from './helpers/server.ts';
+import {
+  ADMIN_KEY,
+  ApiClient,
+  startTestServer,
+  type TestServer,
+  testServerConfig,
+} from './helpers/server.ts';
 import { Receiver } from './helpers/webhook-receiver.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -212,12 +217,7 @@ describe('pending deliveries survive a restart', () => {
     await receiver.start();
     receiver.answer = () => 503;
     const dataDir = mkdtempSync(join(tmpdir(), 'imgapi-webhooks-'));
-    const config = loadConfig({
-      PORT: '0',
-      DATA_DIR: dataDir,
-      API_KEY: ADMIN_KEY,
-      WORKERS: '1',
-      ANALYSIS: 'none',
+    const config = testServerConfig(dataDir, {
       WEBHOOK_ALLOW_PRIVATE: 'true',
       WEBHOOK_RETRY_BASE_MS: '1500',
     });

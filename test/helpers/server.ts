@@ -15,10 +15,13 @@ export interface TestServer extends LocalServer {
   stop(): Promise<void>;
 }
 
-/** Starts the real local server (HTTP, SQLite, worker pool) on an ephemeral port in a temp DATA_DIR. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'imgapi-test-'));
-  const config = loadConfig({
+/**
+ * The test servers' settings: an ephemeral port, the admin key, one worker, fast retries,
+ * no rate limit, no models; `env` overrides. For tests that start the server themselves
+ * (their own logger, a restart on the same DATA_DIR).
+ */
+export function testServerConfig(dataDir: string, env: Record<string, string> = {}) {
+  return loadConfig({
     PORT: '0',
     DATA_DIR: dataDir,
     API_KEY: ADMIN_KEY,
@@ -30,6 +33,12 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ANALYSIS: 'none',
     ...env,
   });
+}
+
+/** Starts the real local server (HTTP, SQLite, worker pool) on an ephemeral port in a temp DATA_DIR. */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'imgapi-test-'));
+  const config = testServerConfig(dataDir, env);
   const server = await startLocal(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   return {
     ...server,
