@@ -73,6 +73,35 @@ describe('webhook routes (WEBHOOK_ALLOW_PRIVATE=true)', () => {
     expect((await anonymous.get('/webhooks/wh_x/deliveries')).status).toBe(401);
   });
 
+  it('caps the webhooks of one key at 20, counted per tenant', async () => {
+    const carol = server.api.withKey(
+      (await server.api.request('POST', '/keys', { name: 'carol' })).body.apiKey,
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const created = await carol.request('POST', '/webhooks', {
+        url: `${receiver.url}/carol/${i}`,
+        events: ['image.completed'],
+      });
+      expect(created.status).toBe(201);
+      ids.push(created.body.webhookId);
+    }
+    const over = await carol.request('POST', '/webhooks', { url: receiver.url, events: ['image.failed'] });
+    expect(over.status).toBe(409);
+    expect(over.body.error).toEqual({
+      code: 'WEBHOOK_LIMIT_REACHED',
+      message: 'webhooks: this key already has 20, the most it may have; delete one first',
+    });
+    // Another tenant is not affected; deleting one makes room again.
+    expect(
+      (await alice.request('POST', '/webhooks', { url: receiver.url, events: ['image.failed'] })).status,
+    ).toBe(201);
+    expect((await carol.request('DELETE', `/webhooks/${ids[0]}`)).status).toBe(200);
+    expect(
+      (await carol.request('POST', '/webhooks', { url: receiver.url, events: ['image.failed'] })).status,
+    ).toBe(201);
+  });
+
   it('documents the routes in the OpenAPI document', async () => {
     const doc = (await server.api.get('/openapi.json')).body;
     expect(Object.keys(doc.paths)).toEqual(

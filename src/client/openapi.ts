@@ -1483,6 +1483,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Conflict with the current state: WEBHOOK_LIMIT_REACHED */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "WEBHOOK_LIMIT_REACHED";
+                                message: string;
+                            };
+                        };
+                    };
+                };
                 /** @description Body too large: PAYLOAD_TOO_LARGE */
                 413: {
                     headers: {

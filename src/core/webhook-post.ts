@@ -58,7 +58,9 @@ export function createWebhookPost(options: WebhookPostOptions) {
           },
         },
         (res) => {
-          res.resume();
+          // The status is all we need: the body is never read, and a receiver that trickles
+          // one forever must not hold the socket.
+          res.destroy();
           const status = res.statusCode ?? null;
           finish({
             status,

@@ -1,6 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 
 export const WEBHOOK_EVENTS = ['image.completed', 'image.failed'] as const;
+/** Webhooks one key (tenant) may have: each is a POST per image event from our servers. */
+export const MAX_WEBHOOKS_PER_TENANT = 20;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;

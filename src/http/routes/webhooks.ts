@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { NotFoundError, ValidationError } from '../../core/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.ts';
 import { webhookUrlProblem } from '../../core/webhook-target.ts';
+import { MAX_WEBHOOKS_PER_TENANT } from '../../core/webhooks.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { DeliveryRecord, WebhookRecord, WebhookStore } from '../../ports/webhooks.ts';
 import type { AuthVariables } from '../auth.ts';
@@ -57,15 +58,29 @@ export function webhookRoutes(store: WebhookStore, clock: Clock, settings: Webho
       request: { body: { ...json(CreateWebhookRequestSchema, 'Target URL and events'), required: true } },
       responses: {
         201: json(CreatedWebhookSchema, 'The new webhook; secret is shown only here'),
-        ...errorResponses(keyedErrors({ 400: ['VALIDATION_ERROR', 'INVALID_JSON'], ...JSON_BODY_ERRORS })),
+        ...errorResponses(
+          keyedErrors({
+            400: ['VALIDATION_ERROR', 'INVALID_JSON'],
+            409: ['WEBHOOK_LIMIT_REACHED'],
+            ...JSON_BODY_ERRORS,
+          }),
+        ),
       },
     }),
     async (c) => {
       const input = c.req.valid('json');
       const problem = webhookUrlProblem(input.url, settings.allowPrivate);
       if (problem) throw new ValidationError(`url: ${problem}`);
+      const tenant = c.get('apiKey').tenant;
+      // Every webhook is a POST per image event from our servers: without a cap, one key
+      // could turn each upload into thousands of requests at someone else's host.
+      if ((await store.list(tenant)).length >= MAX_WEBHOOKS_PER_TENANT)
+        throw new ConflictError(
+          `webhooks: this key already has ${MAX_WEBHOOKS_PER_TENANT}, the most it may have; delete one first`,
+          'WEBHOOK_LIMIT_REACHED',
+        );
       const webhook = await store.create({
-        tenant: c.get('apiKey').tenant,
+        tenant,
         url: input.url,
         events: input.events,
         createdAt: clock.now(),
