@@ -199,16 +199,42 @@ describe.each(LOCAL_HOMES)('webhooks on $name', (home) => {
         events: ['image.completed'],
       });
       const id = created.body.webhookId;
+      // Alice's control: stays subscribed throughout, so that "nothing arrived" below is
+      // measured against a delivery that did arrive, not against a sleep.
+      const control = await alice.request('POST', '/webhooks', {
+        url: `${receiver.url}/alice-control`,
+        events: ['image.completed'],
+      });
+      const controlDelivered = async (imageId: string) => {
+        await expect
+          .poll(() => receiver.on('/alice-control').some((d) => JSON.parse(d.body).imageId === imageId), {
+            timeout: 30_000,
+          })
+          .toBe(true);
+        // Deliveries of one event to several webhooks go out together: a little slack.
+        await sleep(300);
+      };
       expect((await bob.get('/webhooks')).body.webhooks).toEqual([]);
       expect((await bob.get(`/webhooks/${id}/deliveries`)).status).toBe(404);
       const foreign = await bob.request('DELETE', `/webhooks/${id}`);
       expect([foreign.status, foreign.body.error.code]).toEqual([404, 'NOT_FOUND']);
       const listed = (await alice.get('/webhooks')).body.webhooks;
-      expect(listed.map((w: { webhookId: string }) => w.webhookId)).toEqual([id]);
+      expect(listed.map((w: { webhookId: string }) => w.webhookId).sort()).toEqual(
+        [id, control.body.webhookId].sort(),
+      );
       expect(JSON.stringify(listed)).not.toContain('whsec_');
-      // Bob's image is not Alice's event.
+      // Bob's image is not Alice's event: after it, one of Alice's own comes through, and
+      // neither her receiver nor her stored deliveries ever saw Bob's.
       const bobsImage = await bob.upload(await smallJpeg('rocket.jpg'));
       await bob.waitFor(bobsImage);
+      const alicesImage = await alice.upload(await smallJpeg('coffee.jpg'));
+      await alice.waitFor(alicesImage);
+      await controlDelivered(alicesImage);
+      const aliceOnly = () => receiver.on('/alice-only').map((d) => JSON.parse(d.body).imageId);
+      await expect.poll(() => aliceOnly().includes(alicesImage), { timeout: 30_000 }).toBe(true);
+      expect(aliceOnly()).not.toContain(bobsImage);
+      const stored = (await alice.get(`/webhooks/${id}/deliveries`)).body.deliveries;
+      expect(stored.map((d: { imageId: string }) => d.imageId)).toEqual([alicesImage]);
 
       expect((await alice.request('DELETE', `/webhooks/${id}`)).body).toEqual({
         message: 'Webhook deleted',
@@ -217,8 +243,9 @@ describe.each(LOCAL_HOMES)('webhooks on $name', (home) => {
       expect((await alice.get(`/webhooks/${id}/deliveries`)).status).toBe(404);
       const afterDelete = await alice.upload(await smallJpeg('astronaut.jpg'));
       await alice.waitFor(afterDelete);
-      await sleep(2000);
-      expect(receiver.on('/alice-only')).toEqual([]);
+      await controlDelivered(afterDelete);
+      expect(aliceOnly()).not.toContain(afterDelete);
+      await alice.request('DELETE', `/webhooks/${control.body.webhookId}`);
     },
     60_000,
   );
