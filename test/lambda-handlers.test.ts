@@ -28,6 +28,7 @@ describe.skipIf(!endpoint)('Lambda handlers (on moto)', () => {
   beforeAll(async () => {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const queues = await createQueuePair(sqs, 3);
+    const webhookQueues = await createQueuePair(sqs, 5);
     Object.assign(process.env, {
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'test',
@@ -37,6 +38,7 @@ describe.skipIf(!endpoint)('Lambda handlers (on moto)', () => {
       TABLE_NAME: await freshImageTable(dynamo.base),
       QUEUE_URL: queues.queueUrl,
       DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
+      WEBHOOK_QUEUE_URL: webhookQueues.queueUrl,
       ANALYSIS_PROVIDER: 'none',
       ADMIN_API_KEY_ID: 'owner-key-id',
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -150,7 +152,7 @@ describe.skipIf(!endpoint)('Lambda handlers (on moto)', () => {
     expect(await blobs.stat('t1/kept/original')).not.toBeNull();
   });
 
-  it('cleanup: the hourly schedule sweeps images past retention, record and objects', async () => {
+  it('cleanup: the hourly schedule sweeps images past retention (record and objects) and unsent webhooks', async () => {
     const { core } = handlers.home;
     const { imageId } = await createUpload(core, 'sweep-tenant', {
       fileName: 'old.jpg',
@@ -163,7 +165,7 @@ describe.skipIf(!endpoint)('Lambda handlers (on moto)', () => {
       source: 'aws.events',
       'detail-type': 'Scheduled Event',
     } as never);
-    expect(swept).toEqual({ swept: 1 });
+    expect(swept).toEqual({ swept: 1, webhooks: { scheduled: 0, stale: 0 } });
     expect(await core.repo.getById(imageId)).toBeNull();
     expect(await blobs.stat(`sweep-tenant/${imageId}/original`)).toBeNull();
   });

@@ -870,8 +870,9 @@ describe.skipIf(samTranslator.skip)('template.yaml as SAM translates it', () => 
       expect(JSON.stringify(resources.WebhookFunctionRole.Properties.ManagedPolicyArns)).toContain(
         'AWSLambdaSQSQueueExecutionRole',
       );
-      // Only the process function (an image ended) and the webhook function (the next
-      // attempt) send to the webhook queue.
+      // Only the process function (an image ended), the webhook function (the next
+      // attempt) and the cleanup function (a first message that was never sent) send to
+      // the webhook queue.
       const senders = ofType(cfn, 'AWS::IAM::Role')
         .filter(([, role]) =>
           statements(role).some(
@@ -881,7 +882,7 @@ describe.skipIf(samTranslator.skip)('template.yaml as SAM translates it', () => 
           ),
         )
         .map(([id]) => id);
-      expect(senders.sort()).toEqual(['ProcessFunctionRole', 'WebhookFunctionRole']);
+      expect(senders.sort()).toEqual(['CleanupFunctionRole', 'ProcessFunctionRole', 'WebhookFunctionRole']);
     });
 
     it('lets each function sign only what it serves: upload PUTs to incoming, reads GET', () => {

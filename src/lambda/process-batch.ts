@@ -157,10 +157,15 @@ async function objectCreated(
   }
 }
 
-/** Tells imageEnded, if anyone listens; its failure is logged, never a retry. */
+/**
+ * Tells imageEnded, if anyone listens; its failure is logged, never a retry. Deliveries it
+ * stored before failing keep their "not yet scheduled" marker: the hourly sweep sends them.
+ */
 async function announceEnd(imageId: string, deps: ProcessBatchDeps, log: (line: string) => void) {
   await deps.imageEnded?.(imageId).catch((error: unknown) => {
-    log(`image ${imageId} ended but its webhooks could not be queued: ${describe(error)}`);
+    log(
+      `image ${imageId} ended but its webhooks could not be queued (any stored are sent by the hourly sweep): ${describe(error)}`,
+    );
   });
 }
 

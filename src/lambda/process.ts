@@ -35,7 +35,12 @@ const deps: Promise<ProcessBatchDeps> = home.processing().then((processing) => (
     ? {
         imageEnded: (imageId: string) =>
           publishImageEvent(
-            { core: home.core, store: home.webhookStore, queue: home.webhookQueue() },
+            {
+              core: home.core,
+              store: home.webhookStore,
+              queue: home.webhookQueue(),
+              log: (line) => logger.warn(line),
+            },
             imageId,
           ),
       }

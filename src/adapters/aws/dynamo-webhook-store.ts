@@ -4,6 +4,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryStatus, WebhookEvent } from '../../core/webhooks.ts';
@@ -20,6 +21,7 @@ import type {
 import { batchDelete } from './dynamo-batches.ts';
 import { conditionalCall, dynamoCall } from './dynamo-errors.ts';
 import { Expression } from './dynamo-expression.ts';
+import { deleteUnscheduled, queryUnscheduled, unscheduledItem } from './dynamo-unscheduled-deliveries.ts';
 
 type Item = Record<string, unknown>;
 
@@ -32,6 +34,8 @@ type Item = Record<string, unknown>;
  * - a delivery: pk `DELIVERIES#{webhookId}`, sk `{createdAt, 16 digits}#{deliveryId}`, so
  *   the latest deliveries are one Query in descending order, and deleting a webhook finds
  *   every delivery it had in one partition.
+ * - a delivery's "not yet scheduled" marker: pk `WEBHOOK_UNSCHEDULED`, sk
+ *   `{createdAt, 16 digits}#{deliveryId}` (see dynamo-unscheduled-deliveries.ts).
  *
  * None of these items carry the image indexes' key attributes (listPk, statusPk, the sweeper
  * shards), so no index sees them. Deliveries are kept, as SQLite keeps them; they have no TTL
@@ -160,26 +164,34 @@ export class DynamoWebhookStore implements WebhookStore {
       deliveryId: generateMessageId(),
       createdAt: now,
     }));
-    // One PutItem each: a tenant has a handful of webhooks, and each put stands on its own.
+    // One transaction each (the delivery and its marker), so a delivery never exists without
+    // its marker; each stands on its own, as a tenant's handful of webhooks are independent.
     await Promise.all(
       refs.map((ref) => {
-        const put = new PutCommand({
-          TableName: this.table,
-          Item: {
-            ...deliveryKey(ref),
-            ...ref,
-            type,
-            imageId,
-            body,
-            status: 'pending',
-            attempts: 0,
-            lastResponseStatus: null,
-            lastError: null,
-            nextAttemptAt: now,
-            updatedAt: now,
-          },
+        const write = new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  ...deliveryKey(ref),
+                  ...ref,
+                  type,
+                  imageId,
+                  body,
+                  status: 'pending',
+                  attempts: 0,
+                  lastResponseStatus: null,
+                  lastError: null,
+                  nextAttemptAt: now,
+                  updatedAt: now,
+                },
+              },
+            },
+            { Put: { TableName: this.table, Item: unscheduledItem(ref) } },
+          ],
         });
-        return dynamoCall('PutItem', () => this.client.send(put));
+        return dynamoCall('TransactWriteItems', () => this.client.send(write));
       }),
     );
     return refs;
@@ -224,6 +236,20 @@ export class DynamoWebhookStore implements WebhookStore {
       ...x.attributes(),
     });
     return (await conditionalCall('UpdateItem', () => this.client.send(update))) !== null;
+  }
+
+  /**
+   * AWS only (the local dispatcher reads due deliveries from SQLite, so nothing there can be
+   * stored but unscheduled): deliveries created before `before` whose first queue message
+   * may never have been sent, oldest first, at most `limit`.
+   */
+  unscheduled(before: number, limit: number): Promise<DeliveryRef[]> {
+    return queryUnscheduled(this.client, this.table, before, limit);
+  }
+
+  /** AWS only: these deliveries' first messages are sent (or they need none): unmark them. */
+  markScheduled(refs: readonly DeliveryRef[]): Promise<void> {
+    return deleteUnscheduled(this.client, this.table, refs);
   }
 
   private async getItem(key: Item): Promise<Item | undefined> {
