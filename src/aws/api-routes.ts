@@ -35,7 +35,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { fn: 'admin', method: 'GET', resource: '/openapi.json', apiKeyRequired: false },
   // The API reference: the page and each of its files, by name (src/http/routes/docs.ts).
   { fn: 'admin', method: 'GET', resource: '/docs', apiKeyRequired: false },
-  ...['swagger-ui.css', 'swagger-ui-bundle.js', 'init.js', 'favicon-32x32.png', 'favicon-16x16.png'].map(
+  ...['swagger-ui.css', 'swagger-ui-bundle.js', 'init.js'].map(
     (file): ApiRoute => ({ fn: 'admin', method: 'GET', resource: `/docs/${file}`, apiKeyRequired: false }),
   ),
 ];
