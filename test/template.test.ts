@@ -592,6 +592,8 @@ describe.skipIf(samTranslator.skip)('template.yaml as SAM translates it', () => 
         {
           eventName: ['REMOVE'],
           userIdentity: { type: ['Service'], principalId: ['dynamodb.amazonaws.com'] },
+          // Image partitions only: expiring webhook deliveries do not invoke it.
+          dynamodb: { Keys: { pk: { S: [{ prefix: 'IMAGE#' }] } } },
         },
       ]);
       const rules = ofType(cfn, 'AWS::Events::Rule').map(([, r]) => r.Properties);

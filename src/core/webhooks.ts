@@ -3,6 +3,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 export const WEBHOOK_EVENTS = ['image.completed', 'image.failed'] as const;
 /** Webhooks one key (tenant) may have: each is a POST per image event from our servers. */
 export const MAX_WEBHOOKS_PER_TENANT = 20;
+/** How long a finished delivery (delivered, or given up) stays listed on either home. */
+export const DELIVERY_RETENTION_MS = 30 * 24 * 3600_000;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;

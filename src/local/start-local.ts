@@ -25,6 +25,7 @@ import type { JobOutcome } from '../core/processing.ts';
 import { sweepExpired } from '../core/sweeper.ts';
 import { TokenBuckets } from '../core/token-bucket.ts';
 import { outputRoomFor } from '../core/upload.ts';
+import { DELIVERY_RETENTION_MS } from '../core/webhooks.ts';
 import { type App, createApp, type HealthCheck } from '../http/app.ts';
 import { requireApiKey } from '../http/auth.ts';
 import { imageEventFor } from '../http/image-event.ts';
@@ -238,6 +239,8 @@ export async function startLocal(
     try {
       const removed = await sweepExpired(core);
       if (removed > 0) logger.info({ removed }, 'swept expired images');
+      const pruned = webhookStore.pruneFinished(clock.now() - DELIVERY_RETENTION_MS);
+      if (pruned > 0) logger.info({ pruned }, 'removed finished webhook deliveries past retention');
       const requeued = await requeueStrandedUploads(db, queue, clock.now() - 60_000);
       if (requeued > 0) {
         logger.warn({ requeued }, 're-enqueued uploaded images that had no job');

@@ -8,7 +8,12 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryStatus, WebhookEvent } from '../../core/webhooks.ts';
-import { generateMessageId, generateWebhookId, generateWebhookSecret } from '../../core/webhooks.ts';
+import {
+  DELIVERY_RETENTION_MS,
+  generateMessageId,
+  generateWebhookId,
+  generateWebhookSecret,
+} from '../../core/webhooks.ts';
 import type {
   DeliveryAttempt,
   DeliveryRecord,
@@ -124,21 +129,23 @@ export class DynamoWebhookStore implements WebhookStore {
   }
 
   async delete(tenant: string, webhookId: string): Promise<boolean> {
-    const remove = new DeleteCommand({
-      TableName: this.table,
-      Key: webhookKey(tenant, webhookId),
-      ConditionExpression: 'attribute_exists(pk)',
-    });
-    if ((await conditionalCall('DeleteItem', () => this.client.send(remove))) === null) return false;
-    // Its deliveries go too, as SQLite's ON DELETE CASCADE does. A delivery queued meanwhile
-    // finds no webhook when it is sent (pending() is null) and is never attempted.
+    if (!(await this.get(tenant, webhookId))) return false;
+    // Its deliveries first, as SQLite's ON DELETE CASCADE removes them, and the webhook last:
+    // a delete cut short (a timeout with many deliveries) leaves the webhook, so a retry can
+    // finish it instead of answering 404 over orphans. A delivery queued meanwhile finds no
+    // webhook when it is sent (pending() is null) and is never attempted.
     const deliveries = await this.queryAll(deliveriesPartition(webhookId), true, ['pk', 'sk']);
     await batchDelete(
       this.client,
       this.table,
       deliveries.map(({ pk, sk }) => ({ pk, sk })),
     );
-    return true;
+    const remove = new DeleteCommand({
+      TableName: this.table,
+      Key: webhookKey(tenant, webhookId),
+      ConditionExpression: 'attribute_exists(pk)',
+    });
+    return (await conditionalCall('DeleteItem', () => this.client.send(remove))) !== null;
   }
 
   async deliveries(webhookId: string, limit: number): Promise<DeliveryRecord[]> {
@@ -223,6 +230,13 @@ export class DynamoWebhookStore implements WebhookStore {
       `${x.name('nextAttemptAt')} = ${x.value(attempt.nextAttemptAt)}`,
       `${x.name('updatedAt')} = ${x.value(attempt.now)}`,
     ];
+    // A delivery that is done (delivered, or given up) expires with the table's TTL after
+    // DELIVERY_RETENTION_MS: a webhook's history would otherwise grow for ever, each item
+    // holding a copy of the image's JSON.
+    if (attempt.status !== 'pending')
+      set.push(
+        `${x.name('ttlSeconds')} = ${x.value(Math.ceil((attempt.now + DELIVERY_RETENTION_MS) / 1000))}`,
+      );
     const condition = [
       `attribute_exists(${x.name('pk')})`,
       `${x.name('status')} = ${x.value('pending')}`,

@@ -100,6 +100,9 @@ export class SqliteWebhookStore implements WebhookStore {
       nextDue: db.prepare<[], { at: number | null }>(
         `SELECT min(next_attempt_at) AS at FROM webhook_deliveries WHERE status = 'pending'`,
       ),
+      prune: db.prepare<[number]>(
+        `DELETE FROM webhook_deliveries WHERE status != 'pending' AND updated_at < ?`,
+      ),
       record: db.prepare(
         `UPDATE webhook_deliveries SET status = @status, attempts = attempts + 1, last_status = @lastStatus,
            last_error = @lastError, next_attempt_at = @nextAttemptAt, updated_at = @now
@@ -133,6 +136,15 @@ export class SqliteWebhookStore implements WebhookStore {
 
   async deliveries(webhookId: string, limit: number): Promise<DeliveryRecord[]> {
     return this.stmt.deliveries.all(webhookId, limit).map(toDelivery);
+  }
+
+  /**
+   * Local only (DynamoDB's TTL does this on AWS): removes deliveries that finished (delivered
+   * or given up) before `before`, so a webhook's history does not grow for ever, each row
+   * holding a copy of the image's JSON. Returns how many went.
+   */
+  pruneFinished(before: number): number {
+    return this.stmt.prune.run(before).changes;
   }
 
   async enqueue(event: WebhookEventInput): Promise<DeliveryRef[]> {
