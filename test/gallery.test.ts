@@ -71,7 +71,7 @@ describe.runIf(browserTestsEnabled())('web gallery in headless Chromium', () => 
     await page.fill('#key-input', ADMIN_KEY);
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('#gallery').isVisible()).toBe(true);
-    expect(await page.locator('#summary').textContent()).toMatch(/No images yet/);
+    await expect.poll(() => page.locator('#summary').textContent()).toMatch(/No images yet/);
     expect(await page.evaluate(() => localStorage.getItem('imgapi.apiKey'))).toBe(ADMIN_KEY);
   });
 

@@ -272,10 +272,13 @@ async function connect(key: string): Promise<void> {
     return;
   }
   storeKey(key);
+  // The first page before the gallery shows, so that it appears with its images (or says
+  // there are none) rather than empty.
+  await loadPage(formFilters());
+  if (client === null) return;
   keyPanel.hidden = true;
   galleryPanel.hidden = false;
   forgetButton.hidden = false;
-  await loadPage(formFilters());
   grid.focus();
   announce(`Connected: ${summary.textContent ?? ''}`);
 }
