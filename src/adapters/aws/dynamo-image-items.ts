@@ -13,6 +13,7 @@ import {
 } from '../../core/image.ts';
 import type { ListQuery, NewImage } from '../../ports/image-repository.ts';
 import { SUMMARY_ATTRIBUTES } from './dynamo-table.ts';
+import { timeOrderedKey } from './dynamo-time-key.ts';
 
 /**
  * How images and their search entries are laid out as DynamoDB items: keys, the item a new
@@ -50,12 +51,11 @@ export const termPartition = (tenant: string, term: string) => {
 export const termSortKey = (term: string) => `TERM#${part(term)}`;
 
 /**
- * Newest first is descending order of this string: createdAt zero-padded to 16 digits (any
- * safe integer), then the id, so images of one millisecond order by id like SQLite's
- * (created_at DESC, image_id DESC) and a keyset cursor is a plain `<`.
+ * Newest first is descending order of this string (see timeOrderedKey), so images of one
+ * millisecond order by id like SQLite's (created_at DESC, image_id DESC) and a keyset
+ * cursor is a plain `<`.
  */
-export const listSortKey = (createdAt: number, imageId: string) =>
-  `${String(createdAt).padStart(16, '0')}#${imageId}`;
+export const listSortKey = (createdAt: number, imageId: string) => timeOrderedKey(createdAt, imageId);
 
 /** A stable small hash of the id: which sweeper shard and which stats slot an image uses. */
 export function slotOf(imageId: string, slots: number): number {

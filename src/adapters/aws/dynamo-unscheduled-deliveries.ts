@@ -3,6 +3,7 @@ import type { DeliveryRef } from '../../ports/webhooks.ts';
 import { batchDelete } from './dynamo-batches.ts';
 import { dynamoCall } from './dynamo-errors.ts';
 import { Expression } from './dynamo-expression.ts';
+import { paddedTime, timeOrderedKey } from './dynamo-time-key.ts';
 
 type Item = Record<string, unknown>;
 
@@ -19,11 +20,9 @@ type Item = Record<string, unknown>;
  */
 export const UNSCHEDULED_PARTITION = 'WEBHOOK_UNSCHEDULED';
 
-const padded = (ms: number) => String(ms).padStart(16, '0');
-
 export const unscheduledKey = (ref: Pick<DeliveryRef, 'deliveryId' | 'createdAt'>) => ({
   pk: UNSCHEDULED_PARTITION,
-  sk: `${padded(ref.createdAt)}#${ref.deliveryId}`,
+  sk: timeOrderedKey(ref.createdAt, ref.deliveryId),
 });
 
 /** The marker item of a delivery: its key and where the delivery is. */
@@ -56,7 +55,7 @@ export async function queryUnscheduled(
     const query = new QueryCommand({
       TableName: table,
       // `{createdAt}#…` sorts after the bare padded time, so `<` keeps exactly createdAt < before.
-      KeyConditionExpression: `${x.name('pk')} = ${x.value(UNSCHEDULED_PARTITION)} AND ${x.name('sk')} < ${x.value(padded(before))}`,
+      KeyConditionExpression: `${x.name('pk')} = ${x.value(UNSCHEDULED_PARTITION)} AND ${x.name('sk')} < ${x.value(paddedTime(before))}`,
       Limit: limit - refs.length,
       ExclusiveStartKey: start,
       ConsistentRead: true,

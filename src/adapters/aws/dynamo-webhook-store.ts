@@ -26,6 +26,7 @@ import type {
 import { batchDelete } from './dynamo-batches.ts';
 import { conditionalCall, dynamoCall } from './dynamo-errors.ts';
 import { Expression } from './dynamo-expression.ts';
+import { timeOrderedKey } from './dynamo-time-key.ts';
 import { deleteUnscheduled, queryUnscheduled, unscheduledItem } from './dynamo-unscheduled-deliveries.ts';
 
 type Item = Record<string, unknown>;
@@ -54,7 +55,7 @@ const webhookKey = (tenant: string, webhookId: string) => ({
 const deliveriesPartition = (webhookId: string) => `DELIVERIES#${webhookId}`;
 const deliveryKey = (ref: Pick<DeliveryRef, 'webhookId' | 'deliveryId' | 'createdAt'>) => ({
   pk: deliveriesPartition(ref.webhookId),
-  sk: `${String(ref.createdAt).padStart(16, '0')}#${ref.deliveryId}`,
+  sk: timeOrderedKey(ref.createdAt, ref.deliveryId),
 });
 
 const toWebhook = (item: Item): WebhookRecord => ({
