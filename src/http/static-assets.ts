@@ -24,7 +24,6 @@ export const TYPES = {
   html: 'text/html; charset=utf-8',
   js: 'text/javascript; charset=utf-8',
   json: 'application/json; charset=utf-8',
-  png: 'image/png',
   svg: 'image/svg+xml',
 } as const;
 
