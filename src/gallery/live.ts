@@ -1,4 +1,5 @@
 import { type Image, type ImageApiClient, ImageApiError } from '../client/index.ts';
+import { eachLimited } from './each-limited.ts';
 import { isFinished, type Tile } from './tiles.ts';
 
 /** First status poll a second after a change; then less often, up to every 10 s. */
@@ -23,14 +24,6 @@ export interface LiveEvents {
 interface Watch {
   dueAt: number;
   intervalMs: number;
-}
-
-async function eachLimited<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
 }
 
 /**
@@ -94,9 +87,9 @@ export class LiveUpdates {
     try {
       const records = [...this.records].filter(([, dueAt]) => dueAt <= now).map(([tile]) => tile);
       for (const tile of records) this.records.delete(tile);
-      await eachLimited(records, (tile) => this.fetchRecord(client, tile, generation));
+      await eachLimited(records, CONCURRENCY, (tile) => this.fetchRecord(client, tile, generation));
       const polls = [...this.watched].filter(([, watch]) => watch.dueAt <= now).map(([tile]) => tile);
-      await eachLimited(polls, (tile) => this.poll(client, tile, generation));
+      await eachLimited(polls, CONCURRENCY, (tile) => this.poll(client, tile, generation));
     } finally {
       this.running = false;
     }

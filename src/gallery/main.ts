@@ -1,6 +1,7 @@
 import { type ImageApiClient, ImageApiError, type ImageList, type ListFilters } from '../client/index.ts';
 import { DetailView } from './detail.ts';
 import { announce, byId } from './dom.ts';
+import { eachLimited } from './each-limited.ts';
 import { LiveUpdates } from './live.ts';
 import { clientFor, forgetKey, storedKey, storeKey } from './session.ts';
 import { Tile } from './tiles.ts';
@@ -226,32 +227,29 @@ async function uploadFiles(files: readonly File[]): Promise<void> {
   for (const { tile } of [...jobs].reverse()) addTile(tile, 'start');
   updateSummary();
   announce(`Uploading ${files.length} file${files.length === 1 ? '' : 's'}`);
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length && client === active) {
-      const { file, tile } = jobs[next++] as (typeof jobs)[number];
-      try {
-        await uploadFile(active, file, {
-          onCreated: (imageId) => {
-            tile.imageId = imageId;
-            if (shown.has(tile)) tiles.set(imageId, tile);
-          },
-          onProgress: (fraction) => tile.uploading(fraction),
-        });
-        uploading.delete(tile);
-        tile.queued();
-        if (shown.has(tile)) live.watch(tile);
-      } catch (error) {
-        uploading.delete(tile);
-        if (tile.imageId && tiles.get(tile.imageId) === tile) tiles.delete(tile.imageId);
-        tile.imageId = null;
-        if (refusedKey(error)) return;
-        tile.failedLocally(errorMessage(error));
-        announce(`${file.name} was not uploaded: ${errorMessage(error)}`);
-      }
+  await eachLimited(jobs, UPLOADS_AT_ONCE, async ({ file, tile }) => {
+    // A session ended meanwhile (a refused key): the rest are not sent.
+    if (client !== active) return;
+    try {
+      await uploadFile(active, file, {
+        onCreated: (imageId) => {
+          tile.imageId = imageId;
+          if (shown.has(tile)) tiles.set(imageId, tile);
+        },
+        onProgress: (fraction) => tile.uploading(fraction),
+      });
+      uploading.delete(tile);
+      tile.queued();
+      if (shown.has(tile)) live.watch(tile);
+    } catch (error) {
+      uploading.delete(tile);
+      if (tile.imageId && tiles.get(tile.imageId) === tile) tiles.delete(tile.imageId);
+      tile.imageId = null;
+      if (refusedKey(error)) return;
+      tile.failedLocally(errorMessage(error));
+      announce(`${file.name} was not uploaded: ${errorMessage(error)}`);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(UPLOADS_AT_ONCE, jobs.length) }, worker));
+  });
 }
 
 async function connect(key: string): Promise<void> {
