@@ -188,9 +188,19 @@ describe.runIf(browserTestsEnabled())('web gallery in headless Chromium', () => 
     expect(await faces.getAttribute('aria-label')).toMatch(/^Face, \d+% \(female/);
     expect(await dialog.locator('.box-text').count()).toBe(0);
     // The box lies on the picture, in its upper half, where her face is.
-    const picture = await dialog.locator('.stage-frame img').boundingBox();
-    const face = await faces.boundingBox();
-    if (!picture || !face) throw new Error('the picture or the face box is not laid out');
+    // Measured once the picture has loaded, both in one go: before it loads the picture has
+    // no size yet, and it may arrive between two separate measurements.
+    const stagePicture = dialog.locator('.stage-frame img');
+    await expect
+      .poll(() => stagePicture.evaluate((img: any) => img.complete && img.naturalWidth > 0))
+      .toBe(true);
+    const { picture, face } = await dialog.evaluate((element: any) => {
+      const rect = (selector: string) => {
+        const { x, y, width, height } = element.querySelector(selector).getBoundingClientRect();
+        return { x, y, width, height };
+      };
+      return { picture: rect('.stage-frame img'), face: rect('.box-face') };
+    });
     expect(face.x).toBeGreaterThanOrEqual(picture.x);
     expect(face.x + face.width).toBeLessThanOrEqual(picture.x + picture.width + 1);
     expect(face.y + face.height / 2).toBeLessThan(picture.y + picture.height / 2);
