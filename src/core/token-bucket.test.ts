@@ -16,4 +16,13 @@ describe('Class: TokenBuckets', () => {
     expect(buckets.take('a', 1, 1, 0)).toBeGreaterThan(0);
     expect(buckets.take('b', 1, 1, 0)).toBe(0);
   });
+
+  it('counts a take stamped before the last one as no time passed', () => {
+    const buckets = new TokenBuckets();
+    expect(buckets.take('k', 1, 2, 1000)).toBe(0);
+    // Stamped earlier, taken later: one token left, not one minus a refill run backwards.
+    expect(buckets.take('k', 1, 2, 0)).toBe(0);
+    expect(buckets.take('k', 1, 2, 1000)).toBeGreaterThan(0);
+    expect(buckets.take('k', 1, 2, 2000)).toBe(0);
+  });
 });
