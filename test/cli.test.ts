@@ -192,7 +192,8 @@ describe('imgapi serve', () => {
       });
       const listed = await run(['list', '--json'], { IMGAPI_URL: url, IMGAPI_KEY: ADMIN_KEY });
       expect(JSON.parse(listed.stdout)).toEqual({ images: [] });
-      const exited = new Promise((resolve) => child.once('exit', resolve));
+      // 'close', not 'exit': then every line the server wrote has been read.
+      const exited = new Promise((resolve) => child.once('close', resolve));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(output).toContain('stopped cleanly');

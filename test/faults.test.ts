@@ -86,15 +86,17 @@ describe('Faults', () => {
       expect(failed).toMatchObject({ status: 'failed', attempts: 3, error: { code: 'PROCESSING_ERROR' } });
       expect(failed.progress).toBe(100);
       expect(failed.steps).toMatchObject({ thumbnail: 'failed', webp: 'skipped', metadata: 'skipped' });
-      const dead = await server.api.get('/jobs/dead-letters');
-      expect(dead.body.deadLetters).toEqual([
-        expect.objectContaining({
-          name: 'process-image',
-          imageId,
-          receiveCount: 3,
-          lastError: expect.stringContaining('after 3 attempts'),
-        }),
-      ]);
+      // The record says failed a moment before the job reaches the dead-letter queue.
+      await expect
+        .poll(async () => (await server.api.get('/jobs/dead-letters')).body.deadLetters)
+        .toEqual([
+          expect.objectContaining({
+            name: 'process-image',
+            imageId,
+            receiveCount: 3,
+            lastError: expect.stringContaining('after 3 attempts'),
+          }),
+        ]);
       expect((await server.api.withKey('nope').get('/jobs/dead-letters')).status).toBe(403);
 
       rmSync(blocker, { recursive: true });
@@ -142,6 +144,9 @@ describe('Faults', () => {
       });
 
       rmSync(blocker, { recursive: true });
+      await expect
+        .poll(async () => (await server.api.get('/jobs/dead-letters')).body.deadLetters)
+        .toHaveLength(1);
       expect((await server.api.request('POST', '/jobs/dead-letters/redrive')).body).toEqual({ redriven: 1 });
       const completed = await server.api.waitFor(imageId, ['completed']);
       expect(completed).toMatchObject({ status: 'completed', progress: 100, attempts: 1 });

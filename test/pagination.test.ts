@@ -9,9 +9,18 @@ describe('Listing images', () => {
   });
   afterAll(() => server.stop());
 
+  /**
+   * Creates n images one after another, each in a later millisecond than the one before (the
+   * server shares this clock): two in the same millisecond would be listed by id, not by
+   * which came first, and the order checked below would be a coin toss.
+   */
   async function createPending(n: number): Promise<string[]> {
     const ids: string[] = [];
-    for (let i = 0; i < n; i++) ids.push((await server.api.createUpload(`img-${i}.jpg`)).body.imageId);
+    for (let i = 0; i < n; i++) {
+      ids.push((await server.api.createUpload(`img-${i}.jpg`)).body.imageId);
+      const created = Date.now();
+      while (Date.now() === created) await new Promise((r) => setImmediate(r));
+    }
     return ids;
   }
 

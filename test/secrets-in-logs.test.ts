@@ -39,8 +39,12 @@ describe('Secrets stay out of logs and storage', () => {
         (u) => new URL(u).searchParams.get('signature') as string,
       );
       const secrets = [ADMIN_KEY, created.body.apiKey, signingSecret, 'sk_wrong-key-attempt', ...signatures];
+      // Stopped first, so that every line it wrote (the logger writes asynchronously) is read.
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
       const log = server.output();
       expect(log).toContain('job finished');
+      expect(log).toContain('stopped cleanly');
       for (const secret of secrets) expect(log).not.toContain(secret);
       for (const file of filesUnder(dataDir)) {
         const bytes = readFileSync(file);

@@ -30,7 +30,7 @@ const job = (imageId: string): Job => ({ name: 'process-image', data: { tenant: 
 
 /**
  * What the core relies on from every JobQueue + DeadLetterQueue adapter. Visibility
- * timeouts stay at 1–2 s, as an SQS run sleeps through them for real.
+ * timeouts stay at 1–4 s, as an SQS run sleeps through them for real.
  */
 export function jobQueueContract(options: JobQueueContractOptions): void {
   let t: JobQueueUnderTest;
@@ -85,21 +85,24 @@ export function jobQueueContract(options: JobQueueContractOptions): void {
     });
 
     it('holds a delayed job back for delaySeconds', async () => {
-      await queue.send(job('img-1'), { delaySeconds: 1 });
+      // 2 s, checked at once: a busy moto has a whole second to answer inside the delay.
+      await queue.send(job('img-1'), { delaySeconds: 2 });
       expect(await receive(1)).toEqual([]);
-      await t.advance(1);
+      await t.advance(2);
       expect((await receiveOne(1)).job).toEqual(job('img-1'));
     });
   });
 
   describe('Visibility timeout', () => {
     it('hides a received job until its timeout ends, then delivers it again with receive count 2', async () => {
+      // A 4 s lease checked 1 s in: on SQS the check lands well inside the lease however slow
+      // moto answers, and well after it once the rest has passed.
       await queue.send(job('img-1'));
-      const first = await receiveOne(2);
+      const first = await receiveOne(4);
       expect(await receive(2)).toEqual([]);
       await t.advance(1);
       expect(await receive(2)).toEqual([]);
-      await t.advance(1);
+      await t.advance(3);
       const second = await receiveOne(2);
       expect(second).toMatchObject({ id: first.id, job: job('img-1'), receiveCount: 2 });
       expect(second.receiptHandle).not.toBe(first.receiptHandle);
@@ -108,10 +111,10 @@ export function jobQueueContract(options: JobQueueContractOptions): void {
     it('extends a lease with changeVisibility', async () => {
       await queue.send(job('img-1'));
       const message = await receiveOne(1);
-      expect(await queue.changeVisibility(message.receiptHandle, 2)).toBe(true);
+      expect(await queue.changeVisibility(message.receiptHandle, 4)).toBe(true);
       await t.advance(1);
       expect(await receive(1)).toEqual([]);
-      await t.advance(1);
+      await t.advance(3);
       expect(await receiveOne(1)).toMatchObject({ id: message.id, receiveCount: 2 });
     });
 

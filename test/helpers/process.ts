@@ -70,7 +70,17 @@ async function spawnListening(
   child.stderr?.on('data', (chunk) => {
     output += chunk;
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'exit' can come before the last output has been read; 'close' (all stdio ended) comes
+  // after it, unless a grandchild of npm still holds the pipes: then 2 s is enough.
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      const timer = setTimeout(() => resolve(code), 2000);
+      child.once('close', () => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+    }),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), timeoutMs);
     const check = () => {
