@@ -19,6 +19,7 @@ describe.skipIf(!endpoint)('API Gateway stand-in', () => {
   let key: { value: string; id: string };
   let limitedKey: string;
   const plans: Array<{ remove(): Promise<void> }> = [];
+  let openPlanId: string;
 
   async function keyIn(usagePlanId: string): Promise<{ value: string; id: string }> {
     const value = `k-${Math.random().toString(36).slice(2)}-0123456789`;
@@ -40,6 +41,7 @@ describe.skipIf(!endpoint)('API Gateway stand-in', () => {
       dailyQuota: 3,
     });
     plans.push(open, tight);
+    openPlanId = open.usagePlanId;
     key = await keyIn(open.usagePlanId);
     limitedKey = (await keyIn(tight.usagePlanId)).value;
     const echo =
@@ -119,6 +121,19 @@ describe.skipIf(!endpoint)('API Gateway stand-in', () => {
     expect(await refusal(big)).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     expect((await call('/health', {}, null)).status).toBe(200);
     expect(await refusal(await call('/slow', {}, null))).toEqual([504, 'INTERNAL_ERROR']);
+  });
+
+  it('accepts a key made just after the keys were read, and still refuses unknown ones', async () => {
+    // Past the snapshot's second, so that this request reads the keys afresh.
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await call('/images')).status).toBe(200);
+    // Made (two moto calls) inside the 100 ms in which unknown keys share one re-read.
+    const made = await keyIn(openPlanId);
+    expect((await call('/images', {}, made.value)).status).toBe(200);
+    const unknown = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => call('/images', {}, `unknown-${i}-0123456789`)),
+    );
+    expect(unknown.map((res) => res.status)).toEqual([403, 403, 403, 403, 403]);
   });
 
   it("applies the key's usage plan: throttle, then the daily quota", async () => {

@@ -19,6 +19,7 @@ export type KeyCheck =
 
 /** How long a snapshot of the keys is trusted: a revoked key is refused within this. */
 const SNAPSHOT_MS = 1000;
+/** Reads for unknown keys start at most this often (ten a second), however many arrive. */
 const RENEW_UNKNOWN_MS = 100;
 
 /**
@@ -31,6 +32,8 @@ const RENEW_UNKNOWN_MS = 100;
 export class GatewayKeys {
   private snapshot: Promise<Map<string, AcceptedKey>> | null = null;
   private takenAt = 0;
+  /** The next read for unknown keys, waiting for its turn (see renewedSince). */
+  private nextRenewal: Promise<Map<string, AcceptedKey>> | null = null;
   private readonly buckets = new TokenBuckets();
   private readonly used = new Map<string, { day: string; count: number }>();
 
@@ -39,9 +42,9 @@ export class GatewayKeys {
   async check(presented: string | undefined, now = Date.now()): Promise<KeyCheck> {
     if (!presented) return { ok: false, refusal: 'INVALID_API_KEY' };
     let key = (await this.keys(now)).get(presented);
-    // A key made a moment ago (POST /keys) works at once, as locally: an unknown value renews
-    // the snapshot, at most ten times a second so a stream of bad keys costs little.
-    if (!key && now - this.takenAt > RENEW_UNKNOWN_MS) key = (await this.keys(now, true)).get(presented);
+    // A key made a moment ago (POST /keys) works at once, as locally: an unknown value is
+    // looked up again in keys read after the request arrived.
+    if (!key) key = (await this.renewedSince(now)).get(presented);
     if (!key) return { ok: false, refusal: 'INVALID_API_KEY' };
     const { rateLimitRps, rateLimitBurst, dailyQuota } = key.limits;
     if (this.buckets.take(key.keyId, rateLimitRps, rateLimitBurst, now) > 0)
@@ -67,6 +70,24 @@ export class GatewayKeys {
       });
     }
     return this.snapshot;
+  }
+
+  /**
+   * Keys read after `arrival`, so that a key created before the request came is in them.
+   * Such reads start at most every RENEW_UNKNOWN_MS: a request waits for the next turn (and
+   * shares it with every request waiting) rather than being refused, so a stream of bad keys
+   * costs ten reads a second and delays only itself.
+   */
+  private renewedSince(arrival: number): Promise<Map<string, AcceptedKey>> {
+    if (this.snapshot && this.takenAt > arrival) return this.snapshot;
+    if (!this.nextRenewal) {
+      const wait = Math.max(0, this.takenAt + RENEW_UNKNOWN_MS - Date.now());
+      this.nextRenewal = new Promise((resolve) => setTimeout(resolve, wait)).then(() => {
+        this.nextRenewal = null;
+        return this.keys(Date.now(), true);
+      });
+    }
+    return this.nextRenewal;
   }
 
   private async read(): Promise<Map<string, AcceptedKey>> {
