@@ -41,8 +41,8 @@ export function traceJobs(tracer: Tracer, handler: JobHandler): JobHandler {
       span.end();
       throw error;
     }
-    if (outcome.steps) drawSteps(tracer, span, outcome.steps, reasonOf(outcome));
-    endJobSpan(span, outcome);
+    const stepsEnd = outcome.steps ? drawSteps(tracer, span, outcome.steps, reasonOf(outcome)) : 0;
+    endJobSpan(span, outcome, stepsEnd);
     return outcome;
   };
 }
@@ -52,7 +52,8 @@ function uploadContext(traceparent: string | undefined): Context {
   return propagation.extract(ROOT_CONTEXT, { traceparent }, defaultTextMapGetter);
 }
 
-function drawSteps(tracer: Tracer, parent: Span, steps: StepTimings, reason: string | undefined): void {
+/** Draws a child span per step, end to end from the job's start; returns when the last ends. */
+function drawSteps(tracer: Tracer, parent: Span, steps: StepTimings, reason: string | undefined): number {
   const context = trace.setSpan(ROOT_CONTEXT, parent);
   let start = steps.startedAt;
   for (const [name, ms] of Object.entries(steps.ms)) {
@@ -64,9 +65,14 @@ function drawSteps(tracer: Tracer, parent: Span, steps: StepTimings, reason: str
     start += ms;
     span.end(start);
   }
+  return start;
 }
 
-function endJobSpan(span: Span, outcome: JobOutcome): void {
+/**
+ * Ends the job's span, never before its last step: step times are whole milliseconds laid
+ * end to end, so they can run a millisecond or two past the precise now.
+ */
+function endJobSpan(span: Span, outcome: JobOutcome, notBefore: number): void {
   const label = outcome.action === 'delete' ? outcome.result : outcome.action;
   span.setAttribute('job.outcome', label);
   const reason = reasonOf(outcome);
@@ -74,7 +80,7 @@ function endJobSpan(span: Span, outcome: JobOutcome): void {
   if (label !== 'completed' && label !== 'skipped') {
     span.setStatus({ code: SpanStatusCode.ERROR, ...(reason ? { message: reason } : {}) });
   }
-  span.end();
+  span.end(Math.max(performance.timeOrigin + performance.now(), notBefore));
 }
 
 function reasonOf(outcome: JobOutcome): string | undefined {
