@@ -98,10 +98,11 @@ class FileCopier {
     const source = await stat(from).catch(nullIfMissing);
     if (!source) return false;
     if ((await copyFile(from, to, constants.COPYFILE_EXCL).catch(nullIfMissing)) === null) return false;
-    // The same modification time keeps the restored server's ETags (size and mtime) the
-    // same, so clients' cached downloads stay valid; in fractional seconds, since Date
-    // objects would round it to whole milliseconds and could move it into the next one.
-    await utimes(to, source.atimeMs / 1000, source.mtimeMs / 1000);
+    // The same modification time keeps the restored server's ETags (size and whole
+    // milliseconds of mtime) the same, so clients' cached downloads stay valid. Set at the
+    // middle of its millisecond: seconds as a double lose a fraction of a microsecond, which
+    // could put a time at the very edge of a millisecond into the one before.
+    await utimes(to, source.atimeMs / 1000, (Math.floor(source.mtimeMs) + 0.5) / 1000);
     this.counts.copied++;
     this.counts.bytes += source.size;
     this.counts.bytesCopied += source.size;
