@@ -218,7 +218,7 @@ describe('AI analysis with the local models', () => {
     expect(Object.keys(body.analysis.models)).toEqual(['text']);
     expect(body.analysis.text.length).toBeGreaterThan(0);
     expect(body.analysis.objects).toEqual([]);
-  });
+  }, 90_000);
 
   it('skips analysis entirely for analysis: []', async () => {
     const created = await server.api.request('POST', '/images/upload', {

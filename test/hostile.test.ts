@@ -86,7 +86,7 @@ describe('Hostile and odd uploads through the real flow', () => {
       expect(original.headers.get('x-content-type-options')).toBe('nosniff');
       expect(original.headers.get('content-security-policy')).toBe("default-src 'none'");
       await original.arrayBuffer();
-    });
+    }, 90_000);
   }
 
   it('keeps transparency of a palette PNG in the WebP and converts CMYK to sRGB colours', async () => {

@@ -28,6 +28,7 @@ describe.runIf(process.platform === 'linux')('PROCESSING_NICE', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  // Each case starts a server of its own and processes three images: 60 s each, not 30.
   async function processOneImage(nice: string) {
     dataDir = mkdtempSync(join(tmpdir(), 'imgapi-nice-'));
     server = await spawnServer({ DATA_DIR: dataDir, WORKERS: '2', PROCESSING_NICE: nice });
@@ -43,10 +44,10 @@ describe.runIf(process.platform === 'linux')('PROCESSING_NICE', () => {
     const lowered = [...nice.values()].filter((n) => n === 7).length;
     // At least the two worker threads and the libuv pool threads sharp runs in.
     expect(lowered).toBeGreaterThanOrEqual(4);
-  });
+  }, 60_000);
 
   it('changes nothing when set to 0', async () => {
     const nice = await processOneImage('0');
     expect(new Set(nice.values())).toEqual(new Set([0]));
-  });
+  }, 60_000);
 });

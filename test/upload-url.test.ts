@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, scaledPhoto } from './helpers/images.ts';
 import { putBytes, startTestServer, streamPut, type TestServer } from './helpers/server.ts';
 
-/** Retries briefly: the server notices a dropped connection a moment after the client. */
+/** Retries for up to 10 s: the server notices a dropped connection a moment after the client. */
 async function waitForStatus(send: () => Promise<Response>, want: number): Promise<number> {
-  let status = 0;
-  for (let i = 0; i < 40 && status !== want; i++) {
+  const deadline = Date.now() + 10_000;
+  let status = (await send()).status;
+  while (status !== want && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 25));
     status = (await send()).status;
-    if (status !== want) await new Promise((r) => setTimeout(r, 25));
   }
   return status;
 }
