@@ -1,5 +1,5 @@
+import { eachLimited } from '../client/each-limited.ts';
 import { type Image, type ImageApiClient, ImageApiError } from '../client/index.ts';
-import { eachLimited } from './each-limited.ts';
 import { isFinished, type Tile } from './tiles.ts';
 
 /** First status poll a second after a change; then less often, up to every 10 s. */

@@ -1,7 +1,7 @@
+import { eachLimited } from '../client/each-limited.ts';
 import { type ImageApiClient, ImageApiError, type ImageList, type ListFilters } from '../client/index.ts';
 import { DetailView } from './detail.ts';
 import { announce, byId } from './dom.ts';
-import { eachLimited } from './each-limited.ts';
 import { LiveUpdates } from './live.ts';
 import { clientFor, forgetKey, storedKey, storeKey } from './session.ts';
 import { Tile } from './tiles.ts';

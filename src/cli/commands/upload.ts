@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { eachLimited } from '../../client/each-limited.ts';
 import type { AnalysisName, ImageApiClient, ImageStatus } from '../../client/index.ts';
 import { contextOf, markFailed, positiveInt, usageError } from '../context.ts';
 import { expandInputs } from '../files.ts';
@@ -59,7 +60,7 @@ export function uploadCommand(program: Command): void {
       const progress = uploadProgress(files.length, out.json ? 'quiet' : out.tty ? 'bars' : 'lines');
       const outcomes: UploadOutcome[] = [];
       try {
-        await inPool(files, flags.concurrency, async (file) => {
+        await eachLimited(files, flags.concurrency, async (file) => {
           const outcome = await uploadOne(client, file, flags, progress, out.tty);
           outcomes.push(outcome);
           if (outcome.status === 'failed' || outcome.error) markFailed();
@@ -104,17 +105,4 @@ async function uploadOne(
 function resultLine(outcome: UploadOutcome): string {
   const error = outcome.error ? `  ${outcome.error.code}: ${outcome.error.message}` : '';
   return `${outcome.file}  ${outcome.imageId ?? '-'}  ${outcome.status}${error}`;
-}
-
-/** Runs `task` over `items`, at most `limit` at once. */
-async function inPool<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await task(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -1,4 +1,7 @@
-/** Runs `work` on every item, at most `limit` at a time, in order of starting. */
+/**
+ * Runs `work` on every item, at most `limit` at a time, in order of starting: the gallery's
+ * uploads and status polls, and the CLI's uploads.
+ */
 export async function eachLimited<T>(
   items: readonly T[],
   limit: number,
