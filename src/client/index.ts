@@ -76,7 +76,10 @@ async function unwrap<T>(call: Result<T>): Promise<T> {
   return data;
 }
 
-const FINISHED = new Set<string>(['completed', 'failed']);
+/** Completed or failed: nothing more happens to the image unless it is redriven. */
+export function isFinished(status: ImageStatus['status']): boolean {
+  return status === 'completed' || status === 'failed';
+}
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -138,7 +141,7 @@ export function createImageApiClient(options: ImageApiClientOptions) {
         const wait = Math.max(0, Math.min(pollSeconds, Math.floor((deadline - Date.now()) / 1000)));
         const status = await client.status(imageId, { wait, signal: opts.signal });
         opts.onStatus?.(status);
-        if (FINISHED.has(status.status)) return status;
+        if (isFinished(status.status)) return status;
         const left = deadline - Date.now();
         if (left <= 0) throw new ImageApiTimeoutError(imageId, status, timeoutMs);
         // A poll that did not wait (under a second left): do not hammer the server.

@@ -5,7 +5,7 @@ export const IMAGE_STATUSES = ['pending', 'uploaded', 'processing', 'completed',
 export type ImageStatus = (typeof IMAGE_STATUSES)[number];
 
 /** Completed or failed: nothing more will happen to the image unless it is redriven. */
-export function isFinished(status: ImageStatus): boolean {
+export function isFinished(status: ImageStatus): status is 'completed' | 'failed' {
   return status === 'completed' || status === 'failed';
 }
 

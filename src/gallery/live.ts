@@ -1,6 +1,6 @@
 import { eachLimited } from '../client/each-limited.ts';
-import { type Image, type ImageApiClient, ImageApiError } from '../client/index.ts';
-import { isFinished, type Tile } from './tiles.ts';
+import { type Image, type ImageApiClient, ImageApiError, isFinished } from '../client/index.ts';
+import type { Tile } from './tiles.ts';
 
 /** First status poll a second after a change; then less often, up to every 10 s. */
 const FIRST_POLL_MS = 1000;

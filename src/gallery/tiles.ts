@@ -1,5 +1,5 @@
 import { thumbHashToDataURL } from 'thumbhash';
-import type { Image, ImageStatus, ImageSummary } from '../client/index.ts';
+import { type Image, type ImageStatus, type ImageSummary, isFinished } from '../client/index.ts';
 import { h } from './dom.ts';
 import { listOf } from './format.ts';
 
@@ -10,8 +10,6 @@ const STATUS_TEXT: Record<ImageSummary['status'], string> = {
   completed: 'Completed',
   failed: 'Failed',
 };
-
-export const isFinished = (status: ImageSummary['status']) => status === 'completed' || status === 'failed';
 
 /** What the picture shows, for alt text: its labels, faces and text, once analysed. */
 export function describeImage(image: Image): string {

@@ -1,4 +1,5 @@
 import type { CoreDeps } from '../core/deps.ts';
+import { isFinished } from '../core/image.ts';
 import type { WebhookEventInput } from '../ports/webhooks.ts';
 import { presentImage } from './presenters.ts';
 
@@ -13,7 +14,7 @@ export async function imageEventFor(
   now: number,
 ): Promise<WebhookEventInput | null> {
   const record = await core.repo.getById(imageId);
-  if (!record || (record.status !== 'completed' && record.status !== 'failed')) return null;
+  if (!record || !isFinished(record.status)) return null;
   const type = `image.${record.status}` as const;
   const data = await presentImage(core, record);
   const body = JSON.stringify({ type, imageId, occurredAt: new Date(now).toISOString(), data });
