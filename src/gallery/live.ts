@@ -1,5 +1,5 @@
-import { eachLimited } from '../client/each-limited.ts';
 import { type Image, type ImageApiClient, ImageApiError, isFinished } from '../client/index.ts';
+import { eachLimited } from '../core/each-limited.ts';
 import type { Tile } from './tiles.ts';
 
 /** First status poll a second after a change; then less often, up to every 10 s. */

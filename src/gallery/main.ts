@@ -1,5 +1,5 @@
-import { eachLimited } from '../client/each-limited.ts';
 import { type ImageApiClient, ImageApiError, type ImageList, type ListFilters } from '../client/index.ts';
+import { eachLimited } from '../core/each-limited.ts';
 import { DetailView } from './detail.ts';
 import { announce, byId } from './dom.ts';
 import { LiveUpdates } from './live.ts';

@@ -147,7 +147,7 @@ export async function startLocal(
   const queueImageEvent = async (imageId: string) => {
     try {
       const event = await imageEventFor(core, imageId, clock.now());
-      if (event) await webhooks.publish(event.tenant, event.type, imageId, event.body);
+      if (event) await webhooks.publish(event);
     } catch (err) {
       logger.error({ err, imageId }, 'could not queue webhook deliveries');
     }

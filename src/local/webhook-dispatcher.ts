@@ -3,9 +3,9 @@ import type { SqliteWebhookStore } from '../adapters/local/sqlite-webhook-store.
 import { attemptDelivery } from '../core/webhook-attempt.ts';
 import { createWebhookPost, type WebhookPost } from '../core/webhook-post.ts';
 import type { Resolver } from '../core/webhook-target.ts';
-import { DEFAULT_RETRY_BASE_MS, type WebhookEvent } from '../core/webhooks.ts';
+import { DEFAULT_RETRY_BASE_MS } from '../core/webhooks.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { DeliveryAttempt, DueDelivery } from '../ports/webhooks.ts';
+import type { DeliveryAttempt, DueDelivery, WebhookEventInput } from '../ports/webhooks.ts';
 
 export interface WebhookDispatcherOptions {
   store: SqliteWebhookStore;
@@ -57,9 +57,8 @@ export class WebhookDispatcher {
   }
 
   /** Queues the event for the tenant's subscribed webhooks and sends at once. */
-  async publish(tenant: string, type: WebhookEvent, imageId: string, body: string): Promise<void> {
-    const now = this.options.clock.now();
-    const queued = await this.options.store.enqueue({ tenant, type, imageId, body, now });
+  async publish(event: WebhookEventInput): Promise<void> {
+    const queued = await this.options.store.enqueue(event);
     if (queued.length > 0) this.wake();
   }
 

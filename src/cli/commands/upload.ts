@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { eachLimited } from '../../client/each-limited.ts';
 import type { AnalysisName, ImageApiClient, ImageStatus } from '../../client/index.ts';
+import { eachLimited } from '../../core/each-limited.ts';
 import { contextOf, markFailed, positiveInt, usageError } from '../context.ts';
 import { expandInputs } from '../files.ts';
 import { describeError, printJson } from '../output.ts';

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { copyFile, link, mkdir, readdir, rmdir, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { eachLimited } from '../../core/each-limited.ts';
 import { imagePrefix } from '../../core/image.ts';
 
 /** Where an image's files live: `files/<tenant>/<imageId>/`. */
@@ -40,15 +41,10 @@ export async function copyImageFiles(
   toRoot: string,
 ): Promise<FileCounts> {
   const copier = new FileCopier();
-  let next = 0;
-  const worker = async () => {
-    while (next < images.length) {
-      const image = images[next++] as ImageLocation;
-      const prefix = safePrefix(image);
-      await copier.copyFolder(join(fromRoot, prefix), join(toRoot, prefix));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, images.length) }, worker));
+  await eachLimited(images, CONCURRENCY, async (image) => {
+    const prefix = safePrefix(image);
+    await copier.copyFolder(join(fromRoot, prefix), join(toRoot, prefix));
+  });
   return copier.counts;
 }
 

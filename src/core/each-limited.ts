@@ -1,6 +1,6 @@
 /**
  * Runs `work` on every item, at most `limit` at a time, in order of starting: the gallery's
- * uploads and status polls, and the CLI's uploads.
+ * uploads and status polls, the CLI's uploads, the backup's image folders.
  */
 export async function eachLimited<T>(
   items: readonly T[],
