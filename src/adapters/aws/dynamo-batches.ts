@@ -1,4 +1,9 @@
-import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { DynamoStoreError, dynamoCall } from './dynamo-errors.ts';
 import { Expression } from './dynamo-expression.ts';
 
@@ -57,4 +62,31 @@ export async function batchDelete(
       pending = (result.UnprocessedItems?.[table] ?? []) as typeof pending;
     }
   }
+}
+
+/**
+ * Deletes every item of one partition, a page at a time: a call cut short (a timeout on a
+ * large partition) has still deleted what it got through, and a retry finishes the rest.
+ */
+export async function deletePartition(
+  client: DynamoDBDocumentClient,
+  table: string,
+  pk: string,
+): Promise<void> {
+  let start: Item | undefined;
+  do {
+    const x = new Expression();
+    const query = new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: `${x.name('pk')} = ${x.value(pk)}`,
+      ProjectionExpression: `${x.name('pk')}, ${x.name('sk')}`,
+      ConsistentRead: true,
+      ExclusiveStartKey: start,
+      ...x.attributes(),
+    });
+    const page = await dynamoCall('Query', () => client.send(query));
+    const keys = (page.Items ?? []).map((item) => ({ pk: item.pk, sk: item.sk }));
+    await batchDelete(client, table, keys);
+    start = page.LastEvaluatedKey;
+  } while (start);
 }

@@ -56,7 +56,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -64,7 +63,7 @@ import { ConflictError } from '../../core/errors.ts';
 import type { ImageRecord, ImageSummary } from '../../core/image.ts';
 import type { StateChange } from '../../core/image-state.ts';
 import type { ImageRepository, ListQuery, NewImage, StepUpdate } from '../../ports/image-repository.ts';
-import { batchDelete } from './dynamo-batches.ts';
+import { deletePartition } from './dynamo-batches.ts';
 import { conditionalCall, dynamoCall } from './dynamo-errors.ts';
 import { Expression } from './dynamo-expression.ts';
 import {
@@ -155,28 +154,8 @@ export class DynamoImageRepository implements ImageRepository {
     // Best effort: the image is deleted either way, and a failure here must not stop the
     // caller deleting its files. A leftover entry is harmless (every search hit is checked
     // against its image item) and expires with the image's TTL.
-    await this.deleteEntries(imageKey(imageId).pk).catch(() => undefined);
+    await deletePartition(this.client, this.table, imageKey(imageId).pk).catch(() => undefined);
     return true;
-  }
-
-  /** Deletes every item left in an image's partition (its search entries). */
-  private async deleteEntries(pk: string): Promise<void> {
-    let start: Item | undefined;
-    do {
-      const x = new Expression();
-      const query = new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: `${x.name('pk')} = ${x.value(pk)}`,
-        ProjectionExpression: `${x.name('pk')}, ${x.name('sk')}`,
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-        ...x.attributes(),
-      });
-      const page = await dynamoCall('Query', () => this.client.send(query));
-      const keys = (page.Items ?? []).map((item) => ({ pk: item.pk, sk: item.sk }));
-      await batchDelete(this.client, this.table, keys);
-      start = page.LastEvaluatedKey;
-    } while (start);
   }
 
   async claimUpload(imageId: string, now: number): Promise<boolean> {

@@ -23,7 +23,7 @@ import type {
   WebhookRecord,
   WebhookStore,
 } from '../../ports/webhooks.ts';
-import { batchDelete } from './dynamo-batches.ts';
+import { deletePartition } from './dynamo-batches.ts';
 import { conditionalCall, dynamoCall } from './dynamo-errors.ts';
 import { Expression } from './dynamo-expression.ts';
 import { timeOrderedKey } from './dynamo-time-key.ts';
@@ -48,8 +48,9 @@ type Item = Record<string, unknown>;
  * (one would work: the cleanup function acts only on expired IMAGE items, but every expiry
  * would still invoke it).
  */
+const webhooksPartition = (tenant: string) => `WEBHOOKS#${tenant}`;
 const webhookKey = (tenant: string, webhookId: string) => ({
-  pk: `WEBHOOKS#${tenant}`,
+  pk: webhooksPartition(tenant),
   sk: `WEBHOOK#${webhookId}`,
 });
 const deliveriesPartition = (webhookId: string) => `DELIVERIES#${webhookId}`;
@@ -113,20 +114,15 @@ export class DynamoWebhookStore implements WebhookStore {
   }
 
   async list(tenant: string): Promise<WebhookRecord[]> {
-    const items = await this.queryAll(`WEBHOOKS#${tenant}`, true);
+    const items = await this.queryAll(webhooksPartition(tenant));
     return items
       .map(toWebhook)
       .sort((a, b) => a.createdAt - b.createdAt || (a.webhookId < b.webhookId ? -1 : 1));
   }
 
   async get(tenant: string, webhookId: string): Promise<WebhookRecord | null> {
-    const get = new GetCommand({
-      TableName: this.table,
-      Key: webhookKey(tenant, webhookId),
-      ConsistentRead: true,
-    });
-    const { Item } = await dynamoCall('GetItem', () => this.client.send(get));
-    return Item ? toWebhook(Item) : null;
+    const item = await this.getItem(webhookKey(tenant, webhookId));
+    return item ? toWebhook(item) : null;
   }
 
   async delete(tenant: string, webhookId: string): Promise<boolean> {
@@ -135,12 +131,7 @@ export class DynamoWebhookStore implements WebhookStore {
     // a delete cut short (a timeout with many deliveries) leaves the webhook, so a retry can
     // finish it instead of answering 404 over orphans. A delivery queued meanwhile finds no
     // webhook when it is sent (pending() is null) and is never attempted.
-    const deliveries = await this.queryAll(deliveriesPartition(webhookId), true, ['pk', 'sk']);
-    await batchDelete(
-      this.client,
-      this.table,
-      deliveries.map(({ pk, sk }) => ({ pk, sk })),
-    );
+    await deletePartition(this.client, this.table, deliveriesPartition(webhookId));
     const remove = new DeleteCommand({
       TableName: this.table,
       Key: webhookKey(tenant, webhookId),
@@ -272,8 +263,8 @@ export class DynamoWebhookStore implements WebhookStore {
     return (await dynamoCall('GetItem', () => this.client.send(get))).Item;
   }
 
-  /** Every item of one partition, following pages. */
-  private async queryAll(partition: string, forward: boolean, attributes?: string[]): Promise<Item[]> {
+  /** Every item of one partition, in key order, following pages. */
+  private async queryAll(partition: string): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
     do {
@@ -281,10 +272,8 @@ export class DynamoWebhookStore implements WebhookStore {
       const query = new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: `${x.name('pk')} = ${x.value(partition)}`,
-        ScanIndexForward: forward,
         ExclusiveStartKey: start,
         ConsistentRead: true,
-        ...(attributes ? { ProjectionExpression: attributes.map((a) => x.name(a)).join(', ') } : {}),
         ...x.attributes(),
       });
       const page = await dynamoCall('Query', () => this.client.send(query));
