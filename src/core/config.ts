@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ANALYSES, type AnalysisName } from './analysis.ts';
+import { DEFAULT_RETRY_BASE_MS } from './webhooks.ts';
 
 const MiB = 1024 * 1024;
 
@@ -76,7 +77,7 @@ export const SharedConfigSchema = z.object({
     .transform((value) => value === 'true'),
   // The webhook retry schedule's unit (5 s: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; given up
   // 24 h after the event). Tests shrink it; there is no reason to change it otherwise.
-  WEBHOOK_RETRY_BASE_MS: int(1).default(5000),
+  WEBHOOK_RETRY_BASE_MS: int(1).default(DEFAULT_RETRY_BASE_MS),
 });
 export type SharedConfig = z.infer<typeof SharedConfigSchema>;
 

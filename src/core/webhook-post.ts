@@ -11,10 +11,12 @@ export interface AttemptResult {
 export interface WebhookPostOptions {
   /** WEBHOOK_ALLOW_PRIVATE: deliver to private and loopback addresses too. */
   allowPrivate: boolean;
-  /** Per attempt, connection to the end of the response headers. */
-  timeoutMs: number;
+  /** Per attempt, connection to the end of the response headers (default 10 s). */
+  timeoutMs?: number;
   resolver?: Resolver;
 }
+
+const DEFAULT_TIMEOUT_MS = 10_000;
 
 const MAX_ERROR_LENGTH = 500;
 
@@ -25,6 +27,7 @@ const MAX_ERROR_LENGTH = 500;
  */
 export function createWebhookPost(options: WebhookPostOptions) {
   const lookup = guardedLookup({ allowPrivate: options.allowPrivate, resolver: options.resolver });
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return (target: string, headers: Record<string, string>, body: string): Promise<AttemptResult> =>
     new Promise((resolve) => {
       let url: URL;
@@ -69,9 +72,9 @@ export function createWebhookPost(options: WebhookPostOptions) {
         },
       );
       const deadline = setTimeout(() => {
-        finish({ status: null, error: `no response within ${options.timeoutMs} ms` });
+        finish({ status: null, error: `no response within ${timeoutMs} ms` });
         req.destroy();
-      }, options.timeoutMs);
+      }, timeoutMs);
       req.on('error', (err) => finish({ status: null, error: err.message }));
       req.end(body);
     });

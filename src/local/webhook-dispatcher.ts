@@ -15,14 +15,13 @@ export interface WebhookDispatcherOptions {
   allowPrivate: boolean;
   /** The retry schedule's unit (5 s); tests shrink it so retries come in milliseconds. */
   retryBaseMs?: number;
-  /** Per attempt, connection to the end of the response headers. */
+  /** Per attempt, connection to the end of the response headers (default 10 s). */
   timeoutMs?: number;
   /** How many deliveries are in flight at once. */
   concurrency?: number;
   resolver?: Resolver;
 }
 
-const ATTEMPT_TIMEOUT_MS = 10_000;
 const RECORD_FAILURE_PAUSE_MS = 2000;
 
 /**
@@ -44,7 +43,7 @@ export class WebhookDispatcher {
   constructor(private readonly options: WebhookDispatcherOptions) {
     this.post = createWebhookPost({
       allowPrivate: options.allowPrivate,
-      timeoutMs: options.timeoutMs ?? ATTEMPT_TIMEOUT_MS,
+      timeoutMs: options.timeoutMs,
       resolver: options.resolver,
     });
     this.retryBaseMs = options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;

@@ -35,8 +35,9 @@ export interface SqsJobQueueOptions {
   peekSeconds?: number;
 }
 
-const MAX_MESSAGES_PER_CALL = 10;
-const MAX_DELAY_SECONDS = 900;
+/** SQS's limits: messages per ReceiveMessage or batch call, and the longest DelaySeconds. */
+export const MAX_MESSAGES_PER_CALL = 10;
+export const MAX_DELAY_SECONDS = 900;
 const MAX_VISIBILITY_SECONDS = 43_200;
 // How long deadLetter() holds the lease while it copies the message to the DLQ.
 const DEAD_LETTER_HOLD_SECONDS = 30;

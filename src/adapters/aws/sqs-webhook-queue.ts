@@ -3,11 +3,7 @@ import { z } from 'zod';
 import type { Clock } from '../../ports/clock.ts';
 import type { DeliveryRef } from '../../ports/webhooks.ts';
 import { callSqs } from './sqs-errors.ts';
-
-/** SQS's longest DelaySeconds: a longer wait is several hops (see schedule). */
-export const MAX_DELAY_SECONDS = 900;
-/** SendMessageBatch takes at most ten messages. */
-const BATCH = 10;
+import { MAX_DELAY_SECONDS, MAX_MESSAGES_PER_CALL } from './sqs-job-queue.ts';
 
 const DeliveryMessageSchema = z.object({
   tenant: z.string().min(1),
@@ -49,8 +45,8 @@ export class SqsWebhookQueue {
   async schedule(refs: readonly DeliveryRef[], dueAt: number | null = null): Promise<void> {
     const wait = dueAt === null ? 0 : Math.ceil((dueAt - this.options.clock.now()) / 1000);
     const DelaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(0, wait));
-    for (let i = 0; i < refs.length; i += BATCH) {
-      const entries = refs.slice(i, i + BATCH).map((ref, n) => ({
+    for (let i = 0; i < refs.length; i += MAX_MESSAGES_PER_CALL) {
+      const entries = refs.slice(i, i + MAX_MESSAGES_PER_CALL).map((ref, n) => ({
         Id: String(n),
         MessageBody: JSON.stringify({
           tenant: ref.tenant,
