@@ -79,7 +79,7 @@ export class GatewayKeys {
    * costs ten reads a second and delays only itself.
    */
   private renewedSince(arrival: number): Promise<Map<string, AcceptedKey>> {
-    if (this.snapshot && this.takenAt > arrival) return this.snapshot;
+    if (this.snapshot && this.takenAt >= arrival) return this.snapshot;
     if (!this.nextRenewal) {
       const wait = Math.max(0, this.takenAt + RENEW_UNKNOWN_MS - Date.now());
       this.nextRenewal = new Promise((resolve) => setTimeout(resolve, wait)).then(() => {

@@ -51,8 +51,11 @@ export interface StackResources {
   bucket: string;
   table: string;
   queueUrl: string;
+  /** The queues' ARNs, which event source mappings name. */
+  queueArn: string;
   deadLetterQueueUrl: string;
   webhookQueueUrl: string;
+  webhookQueueArn: string;
   usagePlanId: string;
 }
 
@@ -99,15 +102,21 @@ export async function provisionStack(
       maxReceiveCount: STACK.webhookMaxReceiveCount,
     }),
   });
-  await createBucket(clients.s3, names.bucket, await queueArn(clients.sqs, queueUrl));
+  const [jobsArn, webhooksArn] = await Promise.all([
+    queueArn(clients.sqs, queueUrl),
+    queueArn(clients.sqs, webhookQueueUrl),
+  ]);
+  await createBucket(clients.s3, names.bucket, jobsArn);
   await createTable(clients.dynamo, names.table);
   const usagePlanId = await createUsagePlan(clients.apiGateway, `${stackName}-default`, limits);
   return {
     bucket: names.bucket,
     table: names.table,
     queueUrl,
+    queueArn: jobsArn,
     deadLetterQueueUrl,
     webhookQueueUrl,
+    webhookQueueArn: webhooksArn,
     usagePlanId,
   };
 }

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { createS3Client } from '../adapters/aws/s3-client.ts';
 import { API_FUNCTIONS, API_ROUTES, type ApiFunction } from '../aws/api-routes.ts';
 import type { ApiHandler } from '../lambda/api-handler.ts';
@@ -112,19 +112,13 @@ async function start(
     handlers[fn] = modules[i] as ApiHandler;
   });
 
-  const arnOf = async (queueUrl: string) => {
-    const { Attributes } = await clients.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    return Attributes?.QueueArn as string;
-  };
   const events: EventSource = startEventSource(
     {
       fn: 'process',
       region: REGION,
       endpoint,
       queueUrl: stack.queueUrl,
-      queueArn: await arnOf(stack.queueUrl),
+      queueArn: stack.queueArn,
       batchSize: STACK.batchSize,
       timeoutMs: PROCESS_TIMEOUT_MS,
       memoryMb: 2048,
@@ -139,7 +133,7 @@ async function start(
       region: REGION,
       endpoint,
       queueUrl: stack.webhookQueueUrl,
-      queueArn: await arnOf(stack.webhookQueueUrl),
+      queueArn: stack.webhookQueueArn,
       batchSize: STACK.webhookBatchSize,
       timeoutMs: STACK.webhookTimeoutSeconds * 1000,
       memoryMb: 256,
