@@ -164,7 +164,7 @@ export async function bundleFunction(name, dir, env = process.env) {
 
 /**
  * GET /docs on AWS (the admin function): the swagger-ui-dist files the page loads, and only
- * those (src/http/routes/docs.ts ASSETS), ~1.9 MB beside the bundle, read on first request.
+ * those (what src/http/routes/docs.ts serves and inlines), ~1.9 MB beside the bundle, read on first request.
  */
 const DOCS_ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png', 'favicon-16x16.png'];
 function copyDocsAssets(dir) {

@@ -48,8 +48,6 @@ export class Tile {
   imageId: string | null;
   fileName: string;
   status: ImageSummary['status'] | 'uploading' | 'error' = 'pending';
-  /** The full record, once fetched: placeholder, analysis (alt text), the detail view. */
-  record: Image | null = null;
   private readonly button: HTMLButtonElement;
   private readonly frame: HTMLSpanElement;
   private readonly img: HTMLImageElement;
@@ -164,7 +162,6 @@ export class Tile {
   }
 
   private showRecord(image: Image): void {
-    this.record = image;
     this.img.alt = describeImage(image);
     if (image.placeholder && !this.placeholderShown) {
       this.placeholderShown = true;

@@ -80,12 +80,12 @@ export class StaticAssets {
  */
 export function pageSecurityHeaders(
   apiUrl: string,
-  extra: { img?: string; connect?: string; inlineStyles?: boolean } = {},
+  extra: { img?: string; inlineStyles?: boolean } = {},
 ): Record<string, string> {
   const origin = safeOrigin(apiUrl);
   const api = origin ? ` ${origin}` : '';
   const img = `'self' data:${extra.img ? ` ${extra.img}` : ''}${api}`;
-  const connect = `'self'${extra.connect ? ` ${extra.connect}` : ''}${api}`;
+  const connect = `'self'${api}`;
   const style = extra.inlineStyles === false ? "'self'" : "'self' 'unsafe-inline'";
   return {
     'Content-Security-Policy': `default-src 'self'; img-src ${img}; style-src ${style}; connect-src ${connect}; form-action 'none'; base-uri 'none'; frame-ancestors 'none'`,

@@ -2,6 +2,7 @@ import {
   type Context,
   context,
   defaultTextMapGetter,
+  defaultTextMapSetter,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -74,8 +75,7 @@ function openApiPath(route: string): string {
 
 /** The active span's W3C `traceparent`, to carry with a job (the request's span, in a handler). */
 export function currentTraceparent(): string | undefined {
-  const span = trace.getSpan(context.active());
-  if (!span) return undefined;
-  const { traceId, spanId, traceFlags } = span.spanContext();
-  return `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier, defaultTextMapSetter);
+  return carrier.traceparent;
 }
