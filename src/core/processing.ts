@@ -33,7 +33,6 @@ export type JobOutcome = (
   | {
       action: 'delete';
       result: 'completed' | 'failed' | 'skipped';
-      stepMs?: Record<string, number>;
       /** Why it failed, for traces (the image record says so too). */
       reason?: string;
     }
@@ -73,8 +72,8 @@ export async function runProcessImageJob(
   const running: RunningStep = { step: null, stepMs: {}, mark: performance.now() };
   const startedAt = performance.timeOrigin + running.mark;
   try {
-    const stepMs = await processImage(deps, record, running, attempt < deps.maxAttempts);
-    return { action: 'delete', result: 'completed', stepMs, steps: { startedAt, ms: stepMs } };
+    const ms = await processImage(deps, record, running, attempt < deps.maxAttempts);
+    return { action: 'delete', result: 'completed', steps: { startedAt, ms } };
   } catch (error) {
     const failed = running.step ?? 'processing';
     const ms = { ...running.stepMs, [failed]: Math.round(performance.now() - running.mark) };

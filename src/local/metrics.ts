@@ -106,7 +106,8 @@ export class LocalMetrics implements MetricsExposition {
       return;
     }
     this.jobs.inc({ outcome: outcome.action === 'delete' ? outcome.result : outcome.action });
-    if (outcome.action !== 'delete' || !outcome.stepMs) return;
-    for (const [step, ms] of Object.entries(outcome.stepMs)) this.steps.observe({ step }, ms / 1000);
+    // Step durations of completed images only: a failed one's last step did not finish.
+    if (outcome.action !== 'delete' || outcome.result !== 'completed' || !outcome.steps) return;
+    for (const [step, ms] of Object.entries(outcome.steps.ms)) this.steps.observe({ step }, ms / 1000);
   }
 }

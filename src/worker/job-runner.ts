@@ -220,7 +220,7 @@ export class JobRunner {
 
 function outcomeDetail(outcome: JobOutcome): Record<string, unknown> {
   return outcome.action === 'delete'
-    ? { result: outcome.result, stepMs: outcome.stepMs }
+    ? { result: outcome.result, stepMs: outcome.result === 'completed' ? outcome.steps?.ms : undefined }
     : { reason: outcome.reason };
 }
 
