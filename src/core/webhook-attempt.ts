@@ -41,3 +41,31 @@ export async function attemptDelivery(delivery: DueDelivery, deps: AttemptDeps):
   };
   return { attempt, recorded: await deps.store.recordAttempt(attempt) };
 }
+
+/** What an attempt means for what comes next, and the line both homes log about it. */
+export interface AttemptReport {
+  outcome: 'succeeded' | 'failed' | 'retrying';
+  level: 'debug' | 'info' | 'warn';
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+/** Debug when delivered, info when it will be retried (and when), warn when given up. */
+export function reportAttempt(attempt: DeliveryAttempt): AttemptReport {
+  const fields = {
+    deliveryId: attempt.ref.deliveryId,
+    attempts: attempt.attemptsBefore + 1,
+    status: attempt.lastStatus,
+    error: attempt.lastError,
+  };
+  if (attempt.status === 'succeeded')
+    return { outcome: 'succeeded', level: 'debug', message: 'webhook delivered', fields };
+  if (attempt.status === 'failed' || attempt.nextAttemptAt === null)
+    return { outcome: 'failed', level: 'warn', message: 'webhook delivery failed for good', fields };
+  return {
+    outcome: 'retrying',
+    level: 'info',
+    message: 'webhook delivery failed; will retry',
+    fields: { ...fields, retryAt: new Date(attempt.nextAttemptAt).toISOString() },
+  };
+}

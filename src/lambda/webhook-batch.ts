@@ -1,14 +1,14 @@
 import { parseDeliveryMessage } from '../adapters/aws/sqs-webhook-queue.ts';
-import { attemptDelivery } from '../core/webhook-attempt.ts';
+import { attemptDelivery, reportAttempt } from '../core/webhook-attempt.ts';
 import type { WebhookPost } from '../core/webhook-post.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DeliveryRef, WebhookStore } from '../ports/webhooks.ts';
 
 /** What the webhook function logs with: Powertools' Logger fits (message first, then fields). */
 export interface WebhookLog {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
+  debug(message: string, fields: Record<string, unknown>): void;
+  info(message: string, fields: Record<string, unknown>): void;
+  warn(message: string, fields: Record<string, unknown>): void;
 }
 
 export interface WebhookBatchDeps {
@@ -45,25 +45,8 @@ export async function handleWebhookMessage(body: string, deps: WebhookBatchDeps)
   const { attempt, recorded } = await attemptDelivery(delivery, deps);
   // Another copy of this message attempted it first: that copy schedules what comes next.
   if (!recorded) return 'duplicate';
-  const fields = {
-    deliveryId: ref.deliveryId,
-    webhookId: ref.webhookId,
-    attempts: attempt.attemptsBefore + 1,
-    status: attempt.lastStatus,
-    error: attempt.lastError,
-  };
-  if (attempt.status === 'succeeded') {
-    deps.log.debug('webhook delivered', fields);
-    return 'succeeded';
-  }
-  if (attempt.status === 'failed' || attempt.nextAttemptAt === null) {
-    deps.log.warn('webhook delivery failed for good', fields);
-    return 'failed';
-  }
-  deps.log.info('webhook delivery failed; will retry', {
-    ...fields,
-    retryAt: new Date(attempt.nextAttemptAt).toISOString(),
-  });
-  await deps.schedule([ref], attempt.nextAttemptAt);
-  return 'retrying';
+  const report = reportAttempt(attempt);
+  deps.log[report.level](report.message, { ...report.fields, webhookId: ref.webhookId });
+  if (report.outcome === 'retrying') await deps.schedule([ref], attempt.nextAttemptAt);
+  return report.outcome;
 }

@@ -21,11 +21,7 @@ const deps: WebhookBatchDeps = {
   // 10 s per attempt, well inside the function's 60 s.
   post: createWebhookPost({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
   retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
-  log: {
-    debug: (message, fields = {}) => logger.debug(message, fields),
-    info: (message, fields = {}) => logger.info(message, fields),
-    warn: (message, fields = {}) => logger.warn(message, fields),
-  },
+  log: logger,
 };
 
 const METRIC_NAMES: Partial<Record<WebhookOutcome, string>> = {

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { SqliteWebhookStore } from '../adapters/local/sqlite-webhook-store.ts';
-import { attemptDelivery } from '../core/webhook-attempt.ts';
+import { attemptDelivery, reportAttempt } from '../core/webhook-attempt.ts';
 import { createWebhookPost, type WebhookPost } from '../core/webhook-post.ts';
 import type { Resolver } from '../core/webhook-target.ts';
 import { DEFAULT_RETRY_BASE_MS } from '../core/webhooks.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { DeliveryAttempt, DueDelivery, WebhookEventInput } from '../ports/webhooks.ts';
+import type { DueDelivery, WebhookEventInput } from '../ports/webhooks.ts';
 
 export interface WebhookDispatcherOptions {
   store: SqliteWebhookStore;
@@ -110,27 +110,11 @@ export class WebhookDispatcher {
         post: this.post,
         retryBaseMs: this.retryBaseMs,
       });
-      logAttempt(logger, attempt);
+      const report = reportAttempt(attempt);
+      logger[report.level](report.fields, report.message);
     } catch (err) {
       logger.error({ err, deliveryId: delivery.deliveryId }, 'could not record a webhook attempt');
       await new Promise((resolve) => setTimeout(resolve, RECORD_FAILURE_PAUSE_MS).unref());
     }
   }
-}
-
-/** One line per attempt: debug when delivered, info when retried, warn when given up. */
-function logAttempt(logger: Pick<Logger, 'debug' | 'info' | 'warn'>, attempt: DeliveryAttempt): void {
-  const log = {
-    deliveryId: attempt.ref.deliveryId,
-    attempts: attempt.attemptsBefore + 1,
-    status: attempt.lastStatus,
-    error: attempt.lastError,
-  };
-  if (attempt.status === 'succeeded') logger.debug(log, 'webhook delivered');
-  else if (attempt.status === 'failed') logger.warn(log, 'webhook delivery failed for good');
-  else
-    logger.info(
-      { ...log, retryAt: new Date(attempt.nextAttemptAt ?? 0).toISOString() },
-      'webhook delivery failed; will retry',
-    );
 }
