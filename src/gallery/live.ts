@@ -1,5 +1,6 @@
 import { type Image, type ImageApiClient, ImageApiError, isFinished } from '../client/index.ts';
 import { eachLimited } from '../core/each-limited.ts';
+import { isRefusedKey } from './session.ts';
 import type { Tile } from './tiles.ts';
 
 /** First status poll a second after a change; then less often, up to every 10 s. */
@@ -139,7 +140,7 @@ export class LiveUpdates {
       if (error instanceof ImageApiError && error.status === 404) {
         this.forget(tile);
         this.events.gone(tile);
-      } else if (error instanceof ImageApiError && (error.status === 401 || error.status === 403)) {
+      } else if (isRefusedKey(error)) {
         this.clear();
         this.events.refused(error);
       } else {

@@ -3,7 +3,7 @@ import { eachLimited } from '../core/each-limited.ts';
 import { DetailView } from './detail.ts';
 import { announce, byId } from './dom.ts';
 import { LiveUpdates } from './live.ts';
-import { clientFor, forgetKey, storedKey, storeKey } from './session.ts';
+import { clientFor, forgetKey, isRefusedKey, storedKey, storeKey } from './session.ts';
 import { Tile } from './tiles.ts';
 import { uploadFile } from './upload.ts';
 
@@ -76,7 +76,7 @@ function errorMessage(error: unknown): string {
 
 /** A refused key ends the session, whatever was asked: true when that happened. */
 function refusedKey(error: unknown): boolean {
-  if (!(error instanceof ImageApiError) || (error.status !== 401 && error.status !== 403)) return false;
+  if (!isRefusedKey(error)) return false;
   disconnect(`The server refused the key: ${errorMessage(error)}`);
   return true;
 }
@@ -197,9 +197,14 @@ async function loadPage(filtersToShow: ListFilters | 'next'): Promise<void> {
     if (generation === listGeneration) moreButton.disabled = false;
   }
   if (generation !== listGeneration || !page) return;
+  showPage(page, filtersToShow);
+}
+
+/** Puts a page in the grid: the first of a new list (its filters), or the next one. */
+function showPage(page: ImageList, filtersShown: ListFilters | 'next'): void {
   listError.textContent = '';
-  if (first) {
-    shownFilters = filtersToShow;
+  if (filtersShown !== 'next') {
+    shownFilters = filtersShown;
     clearGrid();
   }
   nextCursor = page.lastEvaluatedKey;
@@ -253,14 +258,20 @@ async function uploadFiles(files: readonly File[]): Promise<void> {
 }
 
 async function connect(key: string): Promise<void> {
-  client = clientFor(key);
+  const active = clientFor(key);
+  client = active;
   keyError.textContent = '';
+  const filtersAsked = formFilters();
+  let page: ImageList | undefined;
   try {
-    // Asked directly, not through loadPage: a key that cannot be checked is not kept.
-    await client.list({ limit: 1 }).next();
+    // Asked directly, not through loadPage: a key that cannot be checked is not kept. The
+    // answer is the gallery's first page.
+    const pages = active.list(filtersAsked);
+    page = (await pages.next()).value ?? undefined;
+    await pages.return(undefined);
   } catch (error) {
     client = null;
-    const refused = error instanceof ImageApiError && (error.status === 401 || error.status === 403);
+    const refused = isRefusedKey(error);
     if (refused) forgetKey();
     showKeyPanel(
       refused
@@ -269,11 +280,13 @@ async function connect(key: string): Promise<void> {
     );
     return;
   }
+  // Disconnected meanwhile.
+  if (client !== active) return;
   storeKey(key);
   // The first page before the gallery shows, so that it appears with its images (or says
-  // there are none) rather than empty.
-  await loadPage(formFilters());
-  if (client === null) return;
+  // there are none) rather than empty; a list asked for meanwhile is older than this one.
+  listGeneration += 1;
+  if (page) showPage(page, filtersAsked);
   keyPanel.hidden = true;
   galleryPanel.hidden = false;
   forgetButton.hidden = false;

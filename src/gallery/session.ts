@@ -1,4 +1,4 @@
-import { createImageApiClient, type ImageApiClient } from '../client/index.ts';
+import { createImageApiClient, type ImageApiClient, ImageApiError } from '../client/index.ts';
 
 const STORAGE_KEY = 'imgapi.apiKey';
 
@@ -31,10 +31,15 @@ export function forgetKey(): void {
  * The API is the server that served this page, at the page's own path: behind a proxy that
  * adds a prefix (/images-api/), calls keep it.
  */
-export function apiBaseUrl(): string {
+function apiBaseUrl(): string {
   return new URL('.', document.baseURI).href;
 }
 
 export function clientFor(apiKey: string): ImageApiClient {
   return createImageApiClient({ baseUrl: apiBaseUrl(), apiKey });
+}
+
+/** The server refused the key (unknown, revoked): the session ends, whatever was asked. */
+export function isRefusedKey(error: unknown): error is ImageApiError {
+  return error instanceof ImageApiError && (error.status === 401 || error.status === 403);
 }
